@@ -1,0 +1,50 @@
+import { Type, type TSchema } from 'typebox';
+
+/** Shared pieces of Market's schemas (components/schemas, components/parameters). */
+export const Int64Id = (description: string) => Type.Integer({ format: 'int64', minimum: 1, description });
+
+export const BusinessIdParams = Type.Object({
+  businessId: Int64Id('Идентификатор кабинета.'),
+});
+
+export const ApiErrorDTO = Type.Object({
+  code: Type.String({ description: 'Код ошибки.' }),
+  message: Type.Optional(Type.String({ description: 'Описание ошибки.' })),
+});
+
+export const ApiErrorResponse = Type.Object(
+  {
+    status: Type.Enum(['OK', 'ERROR']),
+    errors: Type.Array(ApiErrorDTO, { minItems: 1 }),
+  },
+  { description: 'Стандартная обертка для ошибок сервера.' },
+);
+
+export const EmptyApiResponse = Type.Object({ status: Type.Enum(['OK', 'ERROR']) });
+
+export const ErrorResponses = {
+  400: { ...ApiErrorResponse, description: 'Запрос содержит неправильные данные.' },
+  401: { ...ApiErrorResponse, description: 'В запросе не указаны авторизационные данные.' },
+  403: { ...ApiErrorResponse, description: 'Данные авторизации неверны или доступ к ресурсу запрещен.' },
+  404: { ...ApiErrorResponse, description: 'Запрашиваемый ресурс не найден.' },
+  420: { ...ApiErrorResponse, description: 'Превышено ограничение на доступ к ресурсу.' },
+  500: { ...ApiErrorResponse, description: 'Внутренняя ошибка Маркета.' },
+};
+
+/** `{status: OK, result}` wrapper of Market's successful answers. */
+export function okResponse<T extends TSchema>(result: T, description: string) {
+  return Type.Object(
+    { status: Type.Enum(['OK', 'ERROR']), result: Type.Optional(result) },
+    { description },
+  );
+}
+
+export const PageTokenQuery = Type.String({
+  description: 'Идентификатор страницы c результатами.',
+  'x-aliases': ['pageToken', 'page_token'],
+});
+
+export const ForwardPager = Type.Object(
+  { nextPageToken: Type.Optional(Type.String({ description: 'Идентификатор следующей страницы результатов.' })) },
+  { description: 'Информация о страницах с результатами.' },
+);

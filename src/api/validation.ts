@@ -1,0 +1,207 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { FastifySchemaCompiler } from 'fastify';
+import { AppError, errors } from '../domain/errors.js';
+
+/**
+ * Validation with Market's (Spring's) messages. Query and path parameters are parsed here by
+ * their schema (no ajv coercion: `chatId=1.5` or a value beyond int64 is a type mismatch, as in
+ * Java); bodies go through ajv with coercion and property stripping off, and the first failure
+ * is turned into the documented message form.
+ */
+
+type JsonSchema = {
+  type?: string | string[];
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  'x-aliases'?: string[];
+};
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const INT32_MIN = -(2n ** 31n);
+const INT32_MAX = 2n ** 31n - 1n;
+export const JAVA_INT_MAX = 2147483647;
+
+/** `rejected value` as Market prints it. */
+function shown(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return `[${v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')}]`;
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+export const messages = {
+  missingParam: (name: string) => `Required request parameter '${name}' is not present`,
+  typeMismatch: (value: unknown) => `Type mismatch: '${shown(value)}'`,
+  min: (field: string, min: number, v: unknown) => `'${field}' must be greater than or equal to '${min}' (rejected value: '${shown(v)}')`,
+  max: (field: string, max: number, v: unknown) => `'${field}' must be less than or equal to '${max}' (rejected value: '${shown(v)}')`,
+  pageLimitMax: (max: number, v: unknown) => `Parameter limit must be less than or equal to '${max}' (rejected value: '${shown(v)}')`,
+  notNull: (field: string) => `'${field}' must not be null (rejected value: null)`,
+  sizeValue: (field: string, min: number, max: number, v: unknown) =>
+    `'${field}' size must be between '${min}' and '${max}' (rejected value: '${shown(v)}')`,
+  sizeCollection: (field: string, min: number, max: number, size: number) =>
+    `'${field}' size must be between '${min}' and '${max}' (rejected size: '${size}')`,
+  unique: (field: string, v: unknown) => `'${field}' must contain unique elements (rejected value: '${shown(v)}')`,
+  illegalInput: (path: string) => `Illegal input at '${path}'`,
+  enumValue: (path: string, v: unknown, allowed: unknown[]) =>
+    `Illegal input at '${path}': unknown value '${shown(v)}', expected one of: ${allowed.join(', ')}`,
+  bodyMissing: () => 'Required request body is missing',
+};
+
+function parseInteger(name: string, raw: string, s: JsonSchema): number | string {
+  if (!/^[+-]?\d+$/.test(raw)) throw errors.badRequest(messages.typeMismatch(raw));
+  const big = BigInt(raw);
+  const [lo, hi] = s.format === 'int32' ? [INT32_MIN, INT32_MAX] : [INT64_MIN, INT64_MAX];
+  if (big < lo || big > hi) throw errors.badRequest(messages.typeMismatch(raw));
+  const value = Number(big);
+  if (s.minimum !== undefined && value < s.minimum) throw errors.badRequest(messages.min(name, s.minimum, big));
+  if (s.maximum !== undefined && value > s.maximum) {
+    throw errors.badRequest(name === 'limit' ? messages.pageLimitMax(s.maximum, big) : messages.max(name, s.maximum, big));
+  }
+  // Beyond 2^53 no stored entity can match; keep the exact digits for the 404 message.
+  return Number.isSafeInteger(value) ? value : big.toString();
+}
+
+function parseScalar(name: string, raw: string, s: JsonSchema): unknown {
+  const type = Array.isArray(s.type) ? s.type[0] : s.type;
+  if (type === 'integer') return parseInteger(name, raw, s);
+  if (type === 'number') {
+    const v = Number(raw);
+    if (raw.trim() === '' || Number.isNaN(v)) throw errors.badRequest(messages.typeMismatch(raw));
+    return v;
+  }
+  if (type === 'boolean') {
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    throw errors.badRequest(messages.typeMismatch(raw));
+  }
+  if (s.enum && !s.enum.includes(raw)) throw errors.badRequest(messages.typeMismatch(raw));
+  if (s.minLength !== undefined && raw.length < s.minLength) {
+    throw errors.badRequest(messages.sizeValue(name, s.minLength, s.maxLength ?? JAVA_INT_MAX, raw));
+  }
+  if (s.maxLength !== undefined && raw.length > s.maxLength) {
+    throw errors.badRequest(messages.sizeValue(name, s.minLength ?? 0, s.maxLength, raw));
+  }
+  return raw;
+}
+
+/** Query string and path parameters: strings parsed by the declared schema. */
+export function compileParams(schema: JsonSchema): (data: Record<string, unknown>) => { value?: unknown; error?: Error } {
+  const props = Object.entries(schema.properties ?? {});
+  const required = new Set(schema.required ?? []);
+  return (data) => {
+    try {
+      const out: Record<string, unknown> = {};
+      for (const [name, s] of props) {
+        const names = s['x-aliases'] ?? [name];
+        let raw: unknown;
+        for (const n of names) {
+          if (data[n] !== undefined) {
+            raw = data[n];
+            break;
+          }
+        }
+        if (Array.isArray(raw)) raw = raw[0];
+        if (raw === undefined || raw === '') {
+          if (required.has(name)) throw errors.badRequest(messages.missingParam(name));
+          continue;
+        }
+        out[name] = parseScalar(name, String(raw), s);
+      }
+      return { value: out };
+    } catch (e) {
+      return { error: e as Error };
+    }
+  };
+}
+
+function fieldPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`))
+    .join('');
+}
+
+/** The last named segment: Spring names the field, not the path, in constraint messages. */
+function fieldName(path: string): string {
+  return path;
+}
+
+function resolveData(root: unknown, instancePath: string): unknown {
+  let cur: any = root;
+  for (const seg of instancePath.split('/').slice(1)) cur = cur?.[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+  return cur;
+}
+
+/** Turns ajv's first error into Market's message. */
+export function bodyErrorMessage(err: ErrorObject, data: unknown): string {
+  const path = fieldPath(err.instancePath);
+  const value = resolveData(data, err.instancePath);
+  const p = err.params as Record<string, any>;
+  switch (err.keyword) {
+    case 'required':
+      return messages.notNull(path ? `${path}.${p.missingProperty}` : p.missingProperty);
+    case 'minimum':
+      return messages.min(fieldName(path), p.limit, value);
+    case 'maximum':
+      return messages.max(fieldName(path), p.limit, value);
+    case 'minLength':
+    case 'maxLength': {
+      const s = err.parentSchema as JsonSchema;
+      return messages.sizeValue(fieldName(path), s.minLength ?? 0, s.maxLength ?? JAVA_INT_MAX, value);
+    }
+    case 'minItems':
+    case 'maxItems': {
+      const s = err.parentSchema as { minItems?: number; maxItems?: number };
+      return messages.sizeCollection(fieldName(path), s.minItems ?? 0, s.maxItems ?? JAVA_INT_MAX, (value as unknown[]).length);
+    }
+    case 'uniqueItems':
+      return messages.unique(fieldName(path), value);
+    case 'enum':
+      return messages.enumValue(path, value, p.allowedValues);
+    default:
+      return messages.illegalInput(path || '$');
+  }
+}
+
+function newAjv(): Ajv {
+  const ajv = new Ajv({
+    coerceTypes: false,
+    removeAdditional: false,
+    useDefaults: false,
+    allErrors: false,
+    strict: false,
+    verbose: true,
+  });
+  for (const f of ['int64', 'int32', 'binary', 'date-time', 'date', 'uri', 'url']) ajv.addFormat(f, true);
+  return ajv;
+}
+
+const bodyAjv = newAjv();
+
+export function compileBody(schema: object): (data: unknown) => { value?: unknown; error?: Error } {
+  const validate: ValidateFunction = bodyAjv.compile(schema);
+  return (data) => {
+    if (data === undefined || data === null) return { error: errors.badRequest(messages.bodyMissing()) };
+    if (validate(data)) return { value: data };
+    return { error: errors.badRequest(bodyErrorMessage(validate.errors![0], data)) };
+  };
+}
+
+export const validatorCompiler: FastifySchemaCompiler<any> = ({ schema, httpPart }) => {
+  if (httpPart === 'body') return compileBody(schema as object);
+  return compileParams(schema as JsonSchema);
+};
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}

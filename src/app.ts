@@ -1,0 +1,90 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { AppError } from './domain/errors.js';
+import { LimitError } from './limits/limiter.js';
+import type { Services } from './services.js';
+import { REASON_PHRASES, envelope, formatError } from './api/errors.js';
+import { validatorCompiler } from './api/validation.js';
+import { MAX_BODY_BYTES, registerBodyParsers } from './api/body-parsers.js';
+import { PartnerRouter, setRateHeaders, settleTicket } from './api/partner/route.js';
+import { registerPartnerOperations } from './api/partner/index.js';
+import { openApiOptions } from './api/openapi.js';
+
+export interface AppOptions {
+  /** pino logger options, or false for none. */
+  logger?: boolean | object;
+}
+
+/** `.json` after a path means the same resource, as on Market. */
+function stripFormatSuffix(url: string): string {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (!path.endsWith('.json') || !path.startsWith('/v2/')) return url;
+  return path.slice(0, -'.json'.length) + (q === -1 ? '' : url.slice(q));
+}
+
+/** Builds the whole HTTP face (no listen), over services the caller owns. */
+export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger:
+      opts.logger === undefined || opts.logger === false
+        ? false
+        : {
+            level: services.config.logLevel,
+            redact: ['req.headers["api-key"]', 'req.headers.authorization', 'req.headers["x-admin-token"]'],
+            ...(typeof opts.logger === 'object' ? opts.logger : {}),
+          },
+    bodyLimit: MAX_BODY_BYTES,
+    rewriteUrl: (req) => stripFormatSuffix(req.url ?? '/'),
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    return503OnClosing: true,
+  });
+
+  app.setValidatorCompiler(validatorCompiler);
+  registerBodyParsers(app);
+  await app.register(swagger, openApiOptions(services.config));
+
+  app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+    let out;
+    if (err instanceof AppError) {
+      if (err instanceof LimitError && err.headers) setRateHeaders(reply, err.headers);
+      out = formatError(err);
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      out = envelope('BAD_REQUEST', { message: `The request is too big: more than ${MAX_BODY_BYTES} bytes` });
+    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      out = envelope('UNSUPPORTED_MEDIA_TYPE', { contentType: String(req.headers['content-type'] ?? '') });
+    } else if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      out = envelope('BAD_REQUEST', { message: 'Required request body is missing' });
+    } else if (err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
+      out = envelope('BAD_REQUEST', { message: 'Request body size did not match Content-Length' });
+    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      req.log.info({ err }, 'client error');
+      out = envelope('BAD_REQUEST', { message: err.message });
+    } else {
+      req.log.error({ err }, 'unexpected failure');
+      out = envelope('INTERNAL');
+    }
+    reply.code(out.statusCode).send(out.body);
+  });
+
+  app.setNotFoundHandler((_req, reply) => {
+    const out = envelope('RESOURCE_NOT_FOUND');
+    reply.code(out.statusCode).send(out.body);
+  });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    const phrase = REASON_PHRASES[reply.statusCode];
+    if (phrase) reply.raw.statusMessage = phrase;
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => settleTicket(services, req, reply.statusCode));
+  app.addHook('onRequestAbort', async (req) => settleTicket(services, req, 499));
+
+  const partner = new PartnerRouter(app, services);
+  registerPartnerOperations(partner);
+  partner.finish();
+
+  app.get('/openapi.json', { schema: { hide: true } as any }, async () => app.swagger());
+  app.get('/health', { schema: { hide: true } as any }, async () => ({ status: 'OK' }));
+  return app;
+}

@@ -1,0 +1,114 @@
+/**
+ * The only source of "now" in ymchat. Real time by default; the sandbox can freeze, set or
+ * advance a virtual clock, and everything that reads time (timestamps, limit windows, the
+ * notification retry schedule) follows it.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export interface ClockState {
+  mode: 'real' | 'virtual';
+  /** Virtual: the instant the clock showed when it was last set. */
+  baseMs: number;
+  /** Virtual: real time at which it was set; null when frozen. */
+  runningSinceRealMs: number | null;
+}
+
+export class SandboxClock implements Clock {
+  private state: ClockState;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly realNow: () => number = Date.now) {
+    this.state = { mode: 'real', baseMs: 0, runningSinceRealMs: null };
+  }
+
+  now(): number {
+    const s = this.state;
+    if (s.mode === 'real') return this.realNow();
+    if (s.runningSinceRealMs === null) return s.baseMs;
+    return s.baseMs + (this.realNow() - s.runningSinceRealMs);
+  }
+
+  get frozen(): boolean {
+    return this.state.mode === 'virtual' && this.state.runningSinceRealMs === null;
+  }
+
+  get mode(): 'real' | 'virtual' {
+    return this.state.mode;
+  }
+
+  /** Stops time at its current value (or at `atMs`). */
+  freeze(atMs: number = this.now()): void {
+    this.update({ mode: 'virtual', baseMs: atMs, runningSinceRealMs: null });
+  }
+
+  /** Sets the virtual time; keeps it running or frozen as it was. */
+  set(atMs: number): void {
+    const running = this.state.mode === 'real' || this.state.runningSinceRealMs !== null;
+    this.update({ mode: 'virtual', baseMs: atMs, runningSinceRealMs: running ? this.realNow() : null });
+  }
+
+  advance(ms: number): void {
+    this.set(this.now() + ms);
+  }
+
+  /** Lets virtual time run on from where it is. */
+  resume(): void {
+    if (this.state.mode === 'virtual' && this.state.runningSinceRealMs === null) {
+      this.update({ mode: 'virtual', baseMs: this.state.baseMs, runningSinceRealMs: this.realNow() });
+    }
+  }
+
+  /** Back to real time. */
+  reset(): void {
+    this.update({ mode: 'real', baseMs: 0, runningSinceRealMs: null });
+  }
+
+  snapshot(): ClockState {
+    return { ...this.state };
+  }
+
+  restore(state: ClockState): void {
+    this.update({ ...state });
+  }
+
+  /** Called after every change, e.g. to wake the notification worker. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private update(next: ClockState): void {
+    this.state = next;
+    for (const l of this.listeners) l();
+  }
+}
+
+const MSK_OFFSET_MS = 3 * 3600_000;
+
+/** REST timestamps: ISO 8601, second precision, Moscow offset (as Market's examples). */
+export function formatMsk(ms: number): string {
+  const d = new Date(Math.floor(ms / 1000) * 1000 + MSK_OFFSET_MS);
+  return d.toISOString().slice(0, 19) + '+03:00';
+}
+
+/** Notification timestamps: UTC with milliseconds, as Market's notification examples. */
+export function formatUtc(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** `X-RateLimit-Resource-Until`: RFC 822 date. */
+export function formatRfc822(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+/** Parses `+1h`, `-30m`, `2d`, `90s`, `1500ms` into milliseconds; null when malformed. */
+export function parseDuration(text: string): number | null {
+  const m = /^([+-]?)(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000, w: 604_800_000 }[m[3] as 'ms'];
+  const v = Number(m[2]) * unit;
+  return m[1] === '-' ? -v : v;
+}

@@ -1,0 +1,106 @@
+import crypto from 'node:crypto';
+import type { Db } from '../storage/storage.js';
+
+/** Scope names of Market's Api-Key tokens (OpenAPI `x-auth-scopes`). */
+export const API_KEY_SCOPES = [
+  'all-methods',
+  'all-methods:read-only',
+  'inventory-and-order-processing',
+  'inventory-and-order-processing:read-only',
+  'pricing',
+  'pricing:read-only',
+  'offers-and-cards-management',
+  'offers-and-cards-management:read-only',
+  'promotion',
+  'promotion:read-only',
+  'finance-and-accounting',
+  'communication',
+  'settings-management',
+  'supplies-management:read-only',
+] as const;
+export type Scope = (typeof API_KEY_SCOPES)[number];
+
+/** `all-methods:read-only` → `ALL_METHODS_READ_ONLY`, as getAuthTokenInfo reports scopes. */
+export function scopeEnumName(scope: Scope): string {
+  return scope.toUpperCase().replace(/[-:]/g, '_');
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A new Api-Key token in Market's shape: `ACMA:` + 40 alphanumerics + `:` + 8 hex digits. */
+export function generateApiKey(): string {
+  const bytes = crypto.randomBytes(40);
+  let body = '';
+  for (const b of bytes) body += ALNUM[b % ALNUM.length];
+  return `ACMA:${body}:${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/** A new OAuth token (Yandex OAuth tokens look like `y0_` + base64url). */
+export function generateOAuthToken(): string {
+  return `y0_${crypto.randomBytes(40).toString('base64url')}`;
+}
+
+/** Tokens are stored as SHA-256 digests; lookups go by digest, so no secret is ever compared. */
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export const API_KEY_PATTERN = /^ACMA:[A-Za-z0-9]{40}:[0-9a-f]{8}$/;
+
+export interface ApiKeyPrincipal {
+  kind: 'api-key';
+  keyId: number;
+  name: string;
+  businessId: number;
+  scopes: Scope[];
+  revoked: boolean;
+}
+
+export interface OAuthPrincipal {
+  kind: 'oauth';
+  tokenId: number;
+  userId: number;
+  clientId: string;
+  businessIds: number[];
+  revoked: boolean;
+}
+
+export type Principal = ApiKeyPrincipal | OAuthPrincipal;
+
+/** The key whose token has this digest (revoked keys too: they answer differently). */
+export async function findApiKey(db: Db, tokenHash: string): Promise<ApiKeyPrincipal | null> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'business_id', 'scopes', 'token_hash', 'revoked_at'])
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  if (!row) return null;
+  // Digest equality already decided the lookup; compare again in constant time for defence in depth.
+  if (!crypto.timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(tokenHash))) return null;
+  return {
+    kind: 'api-key',
+    keyId: row.id,
+    name: row.name,
+    businessId: row.business_id,
+    scopes: JSON.parse(row.scopes) as Scope[],
+    revoked: row.revoked_at !== null,
+  };
+}
+
+export async function findOAuthToken(db: Db, tokenHash: string): Promise<OAuthPrincipal | null> {
+  const row = await db
+    .selectFrom('oauth_tokens')
+    .select(['id', 'user_id', 'client_id', 'revoked_at'])
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  if (!row) return null;
+  const links = await db.selectFrom('oauth_user_businesses').select('business_id').where('user_id', '=', row.user_id).execute();
+  return {
+    kind: 'oauth',
+    tokenId: row.id,
+    userId: row.user_id,
+    clientId: row.client_id,
+    businessIds: links.map((l) => l.business_id),
+    revoked: row.revoked_at !== null,
+  };
+}

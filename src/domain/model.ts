@@ -1,0 +1,55 @@
+/** Market's enums and the domain's view of a chat and a message. */
+export const CHAT_TYPES = ['CHAT', 'ARBITRAGE'] as const;
+export const CHAT_STATUSES = [
+  'NEW',
+  'WAITING_FOR_CUSTOMER',
+  'WAITING_FOR_PARTNER',
+  'WAITING_FOR_ARBITER',
+  'WAITING_FOR_MARKET',
+  'FINISHED',
+] as const;
+export const CONTEXT_TYPES = ['ORDER', 'RETURN', 'DIRECT'] as const;
+export const SENDERS = ['PARTNER', 'CUSTOMER', 'MARKET', 'SUPPORT'] as const;
+export const PLACEMENT_MODELS = ['FBS', 'FBY', 'DBS', 'EXPRESS'] as const;
+
+export type ChatType = (typeof CHAT_TYPES)[number];
+export type ChatStatus = (typeof CHAT_STATUSES)[number];
+export type ContextType = (typeof CONTEXT_TYPES)[number];
+export type Sender = (typeof SENDERS)[number];
+export type PlacementModel = (typeof PLACEMENT_MODELS)[number];
+
+export interface Customer {
+  name: string | null;
+  publicId: string | null;
+}
+
+export interface Chat {
+  id: number;
+  businessId: number;
+  contextType: ContextType;
+  campaignId: number | null;
+  orderId: number | null;
+  returnId: number | null;
+  customer: Customer | null;
+  subject: string | null;
+  type: ChatType;
+  status: ChatStatus;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface FileRef {
+  id: number;
+  name: string;
+  size: number;
+  token: string;
+}
+
+export interface Message {
+  id: number;
+  chatId: number;
+  sender: Sender;
+  text: string | null;
+  files: FileRef[];
+  createdAt: number;
+}

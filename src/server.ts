@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { DEMO, isEmpty, seedDemo } from './domain/demo.js';
+import { createServices, type Services } from './services.js';
+import { openStorage } from './storage/storage.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Opens storage, seeds demo data when asked and empty, and listens. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const storage = await openStorage({ database: config.database, dataDir: config.dataDir, reset: config.reset });
+  const services = createServices(config, storage);
+  if (config.demo && (await isEmpty(storage))) await seedDemo(storage, services.clock.now());
+  const app = await buildApp(services, { logger: config.logLevel !== 'silent' });
+  await app.listen({ host: config.host, port: config.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await app.close();
+    await storage.close();
+  };
+  return { app, services, url, close };
+}
+
+/** What a person sees after `npm start`: where it listens and a curl that works. */
+export function banner(url: string, config: Config, demo: boolean): string {
+  const lines = [`ymchat listening on ${url} (database: ${config.database === 'sqlite' ? `${config.dataDir}/ymchat.sqlite` : 'postgres'})`];
+  if (demo) {
+    lines.push(
+      '',
+      'Demo business ' + DEMO.businessId + '. Try getChat:',
+      `  curl -s -H 'Api-Key: ${DEMO.keys.communication}' '${url}/v2/businesses/${DEMO.businessId}/chat?chatId=${DEMO.chats.order}'`,
+      '',
+      'Demo keys: communication, read-only, all-methods, pricing-only (see README "Demo data").',
+    );
+  }
+  if (config.adminToken) lines.push(`Control API: ${url}/_sandbox (header X-Admin-Token)`);
+  lines.push(`OpenAPI: ${url}/openapi.json`);
+  return lines.join('\n');
+}

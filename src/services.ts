@@ -1,0 +1,29 @@
+import { SandboxClock } from './clock.js';
+import type { Config } from './config.js';
+import { FaultBook } from './domain/faults.js';
+import { Limiter } from './limits/limiter.js';
+import { SqlQuotaStore } from './limits/quota.js';
+import type { Storage } from './storage/storage.js';
+
+/** Everything a request handler may use; built once by whoever starts the app. */
+export interface Services {
+  config: Config;
+  storage: Storage;
+  clock: SandboxClock;
+  limiter: Limiter;
+  faults: FaultBook;
+  /** Wakes the notification worker after a change wrote to the outbox (no-op without one). */
+  notifyOutbox: () => void;
+}
+
+/** Wires the core objects over an open storage. */
+export function createServices(config: Config, storage: Storage, clock: SandboxClock = new SandboxClock()): Services {
+  return {
+    config,
+    storage,
+    clock,
+    limiter: new Limiter(config.limits, clock, new SqlQuotaStore(storage)),
+    faults: new FaultBook(),
+    notifyOutbox: () => {},
+  };
+}

@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Database } from './schema.js';
+import { dropAll, migrate } from './migrations.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+
+export interface Storage {
+  db: Db;
+  dialect: Dialect;
+  /** The raw SQLite handle, for prepared statements on hot paths; null on PostgreSQL. */
+  sqlite: SqliteDatabase.Database | null;
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  /** `sqlite` or a postgres:// URL. */
+  database: string;
+  /** Folder of the SQLite file. */
+  dataDir: string;
+  /** SQLite file name inside dataDir (tests use their own). */
+  sqliteFile?: string;
+  /** PostgreSQL schema to live in (tests isolate themselves this way); created when missing. */
+  pgSchema?: string;
+  /** Wipe everything before migrating. */
+  reset?: boolean;
+}
+
+const INT8_OID = 20;
+
+/** Opens the configured database, migrates it, and returns the handle. */
+export async function openStorage(opts: StorageOptions): Promise<Storage> {
+  if (opts.database === 'sqlite') return openSqlite(opts);
+  return openPostgres(opts);
+}
+
+async function openSqlite(opts: StorageOptions): Promise<Storage> {
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const file = path.join(opts.dataDir, opts.sqliteFile ?? 'ymchat.sqlite');
+  const handle = new SqliteDatabase(file);
+  handle.pragma('journal_mode = WAL');
+  handle.pragma('synchronous = NORMAL');
+  handle.pragma('foreign_keys = ON');
+  handle.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  if (opts.reset) await dropAll(db);
+  await migrate(db, 'sqlite');
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite: handle,
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(opts: StorageOptions): Promise<Storage> {
+  const types = {
+    getTypeParser: ((oid: number, format?: string) =>
+      oid === INT8_OID ? (v: string) => Number(v) : (pg.types.getTypeParser as any)(oid, format)) as typeof pg.types.getTypeParser,
+  };
+  if (opts.pgSchema) {
+    const admin = new pg.Client({ connectionString: opts.database });
+    await admin.connect();
+    try {
+      await admin.query(`create schema if not exists "${opts.pgSchema.replace(/"/g, '')}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: opts.database,
+    max: 10,
+    types,
+    ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  if (opts.reset) await dropAll(db);
+  // Two instances starting together must not both run migrations.
+  await db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(712001)`.execute(conn);
+    try {
+      await migrate(conn, 'postgres');
+    } finally {
+      await sql`select pg_advisory_unlock(712001)`.execute(conn);
+    }
+  });
+  return { db, dialect: 'postgres', sqlite: null, close: () => db.destroy() };
+}
