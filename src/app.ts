@@ -9,6 +9,7 @@ import { MAX_BODY_BYTES, registerBodyParsers } from './api/body-parsers.js';
 import { PartnerRouter, setRateHeaders, settleTicket } from './api/partner/route.js';
 import { registerPartnerOperations } from './api/partner/index.js';
 import { openApiOptions } from './api/openapi.js';
+import { registerControlApi } from './api/control/index.js';
 
 export interface AppOptions {
   /** pino logger options, or false for none. */
@@ -83,6 +84,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   const partner = new PartnerRouter(app, services);
   registerPartnerOperations(partner);
   partner.finish();
+  await registerControlApi(app, services);
 
   app.get('/openapi.json', { schema: { hide: true } as any }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } as any }, async () => ({ status: 'OK' }));

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { DEMO, isEmpty, seedDemo } from './domain/demo.js';
 import { createServices, type Services } from './services.js';
 import { openStorage } from './storage/storage.js';
+import { startNotificationWorker } from './notify/worker.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -19,6 +20,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (config.demo && (await isEmpty(storage))) await seedDemo(storage, services.clock.now());
   const app = await buildApp(services, { logger: config.logLevel !== 'silent' });
   await app.listen({ host: config.host, port: config.port });
+  const worker = config.worker ? startNotificationWorker(services) : null;
+  if (worker) services.notifyOutbox = () => worker.wake();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -27,6 +30,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const close = async () => {
     if (closed) return;
     closed = true;
+    await worker?.stop();
     await app.close();
     await storage.close();
   };

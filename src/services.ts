@@ -27,3 +27,13 @@ export function createServices(config: Config, storage: Storage, clock: SandboxC
     notifyOutbox: () => {},
   };
 }
+
+/** The context domain actions run in, from the services. */
+export function actionContext(services: Services): import('./domain/chat-actions.js').ActionContext {
+  return {
+    db: services.storage.db,
+    clock: services.clock,
+    notifyPartnerMessages: services.config.notifyPartnerMessages,
+    afterCommit: services.notifyOutbox,
+  };
+}

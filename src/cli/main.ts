@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { banner, startServer } from '../server.js';
+import { registerClientCommands } from './commands.js';
 
 const program = new Command();
 program.name('ymchat').description('A sandbox of the Yandex Market Partner API chat service').version('0.1.0');
@@ -32,6 +33,8 @@ program
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+
+registerClientCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const msg = e instanceof ConfigError ? `ymchat: ${e.message}` : `ymchat: ${(e as Error).message ?? e}`;

@@ -49,6 +49,7 @@ export const errors = {
   returnChatNotAllowed: (returnId: number, model: string) =>
     new AppError('RETURN_CHAT_NOT_ALLOWED', { returnId, model }),
   chatFinished: (chatId: number) => new AppError('CHAT_FINISHED', { chatId }),
+  fileTooLarge: (size: number, max: number) => new AppError('FILE_TOO_LARGE', { size, max }),
   badRequest: (message: string) => new AppError('BAD_REQUEST', { message }),
   unauthorized: (message: string) => new AppError('UNAUTHORIZED', { message }),
   forbidden: (message: string) => new AppError('FORBIDDEN', { message }),

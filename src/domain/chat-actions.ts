@@ -1,0 +1,296 @@
+import crypto from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Db } from '../storage/storage.js';
+import { getChat, isStoredId } from './chats.js';
+import { errors } from './errors.js';
+import {
+  arbitrageFinishedPayload,
+  arbitrageStartedPayload,
+  chatCreatedPayload,
+  messageSentPayload,
+  recordEvent,
+} from './events.js';
+import type { Chat, ChatStatus, Sender } from './model.js';
+
+/** What a state change needs: the database, the clock, and the notification rule for own messages. */
+export interface ActionContext {
+  db: Db;
+  clock: Clock;
+  /** Whether PARTNER messages produce CHAT_MESSAGE_SENT. */
+  notifyPartnerMessages: boolean;
+  /** Called after a commit that wrote to the outbox. */
+  afterCommit?: () => void;
+}
+
+/** Placement models whose stores can chat about returns (Market: FBY, FBS, Express). */
+export const RETURN_CHAT_MODELS = new Set(['FBS', 'FBY', 'EXPRESS']);
+
+/** Largest file sendFileToChat accepts: 5 MB. */
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+
+async function inTransaction<T>(ctx: ActionContext, fn: (trx: Db) => Promise<T>): Promise<T> {
+  const result = await ctx.db.transaction().execute(fn);
+  ctx.afterCommit?.();
+  return result;
+}
+
+/**
+ * The status a chat moves to when `sender` writes. Disputes stay with the arbiter; Market's own
+ * automatic messages move nothing.
+ */
+export function statusAfterMessage(chat: Pick<Chat, 'type' | 'status'>, sender: Sender): ChatStatus {
+  if (chat.type === 'ARBITRAGE') return chat.status;
+  switch (sender) {
+    case 'PARTNER':
+      return 'WAITING_FOR_CUSTOMER';
+    case 'CUSTOMER':
+      return 'WAITING_FOR_PARTNER';
+    case 'SUPPORT':
+      return 'WAITING_FOR_PARTNER';
+    case 'MARKET':
+      return chat.status;
+  }
+}
+
+export type ChatContextRef = { type: 'ORDER' | 'RETURN'; id: number };
+
+/**
+ * The chat of an order or a return: an existing one is returned as it is (createChat is
+ * idempotent on Market), a new one starts as CHAT/NEW and announces CHAT_CREATED.
+ */
+export async function openContextChat(
+  ctx: ActionContext,
+  businessId: number,
+  ref: ChatContextRef,
+): Promise<{ chatId: number; created: boolean }> {
+  const key = `${ref.type}:${ref.id}`;
+  const existing = await ctx.db
+    .selectFrom('chats')
+    .select('id')
+    .where('business_id', '=', businessId)
+    .where('context_key', '=', key)
+    .executeTakeFirst();
+  if (existing) return { chatId: existing.id, created: false };
+
+  let orderId: number;
+  let returnId: number | null = null;
+  let campaignId: number;
+  let buyerId: number | null;
+  if (ref.type === 'ORDER') {
+    const order = isStoredId(ref.id)
+      ? await ctx.db.selectFrom('orders').selectAll().where('id', '=', ref.id).where('business_id', '=', businessId).executeTakeFirst()
+      : undefined;
+    if (!order) throw errors.orderNotFound(ref.id);
+    orderId = order.id;
+    campaignId = order.campaign_id;
+    buyerId = order.buyer_id;
+  } else {
+    const ret = isStoredId(ref.id)
+      ? await ctx.db
+          .selectFrom('returns')
+          .innerJoin('orders', 'orders.id', 'returns.order_id')
+          .innerJoin('campaigns', 'campaigns.id', 'returns.campaign_id')
+          .select(['returns.id', 'returns.order_id', 'returns.campaign_id', 'orders.buyer_id', 'campaigns.placement_model'])
+          .where('returns.id', '=', ref.id)
+          .where('returns.business_id', '=', businessId)
+          .executeTakeFirst()
+      : undefined;
+    if (!ret) throw errors.returnNotFound(ref.id);
+    if (!RETURN_CHAT_MODELS.has(ret.placement_model)) throw errors.returnChatNotAllowed(ret.id, ret.placement_model);
+    orderId = ret.order_id;
+    returnId = ret.id;
+    campaignId = ret.campaign_id;
+    buyerId = ret.buyer_id;
+  }
+
+  const now = ctx.clock.now();
+  try {
+    return await inTransaction(ctx, async (trx) => {
+      const row = await trx
+        .insertInto('chats')
+        .values({
+          business_id: businessId,
+          context_type: ref.type,
+          context_key: key,
+          campaign_id: campaignId,
+          order_id: orderId,
+          return_id: returnId,
+          buyer_id: buyerId,
+          subject: null,
+          type: 'CHAT',
+          status: 'NEW',
+          created_at: now,
+          updated_at: now,
+          version: 1,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await recordEvent(trx, businessId, chatCreatedPayload(businessId, row.id, now), now);
+      return { chatId: row.id, created: true };
+    });
+  } catch (e) {
+    // Two concurrent creates for one context: the unique index lets one win; the other returns it.
+    const winner = await ctx.db
+      .selectFrom('chats')
+      .select('id')
+      .where('business_id', '=', businessId)
+      .where('context_key', '=', key)
+      .executeTakeFirst();
+    if (winner) return { chatId: winner.id, created: false };
+    throw e;
+  }
+}
+
+/** A buyer starts a chat about a product (DIRECT); only the buyer's side can do this. */
+export async function openDirectChat(
+  ctx: ActionContext,
+  businessId: number,
+  buyerId: number,
+  subject: string | null,
+  firstMessage: string | null,
+): Promise<{ chatId: number; messageId: number | null }> {
+  const now = ctx.clock.now();
+  return inTransaction(ctx, async (trx) => {
+    const row = await trx
+      .insertInto('chats')
+      .values({
+        business_id: businessId,
+        context_type: 'DIRECT',
+        context_key: null,
+        campaign_id: null,
+        order_id: null,
+        return_id: null,
+        buyer_id: buyerId,
+        subject,
+        type: 'CHAT',
+        status: firstMessage ? 'WAITING_FOR_PARTNER' : 'NEW',
+        created_at: now,
+        updated_at: now,
+        version: 1,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordEvent(trx, businessId, chatCreatedPayload(businessId, row.id, now), now);
+    let messageId: number | null = null;
+    if (firstMessage) {
+      const m = await trx
+        .insertInto('messages')
+        .values({ chat_id: row.id, business_id: businessId, sender: 'CUSTOMER', text: firstMessage, created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      messageId = m.id;
+      await recordEvent(trx, businessId, messageSentPayload(businessId, row.id, m.id, now), now);
+    }
+    return { chatId: row.id, messageId };
+  });
+}
+
+export interface NewFile {
+  name: string;
+  contentType: string;
+  data: Uint8Array;
+}
+
+/**
+ * Writes a message (text and/or files) into a chat, moves its status, stamps `updatedAt`, and
+ * announces CHAT_MESSAGE_SENT. A FINISHED chat takes no more messages.
+ */
+export async function postMessage(
+  ctx: ActionContext,
+  businessId: number,
+  chatId: number,
+  sender: Sender,
+  text: string | null,
+  files: NewFile[] = [],
+): Promise<{ messageId: number; chat: Chat }> {
+  const chat = await getChat(ctx.db, businessId, chatId);
+  if (chat.status === 'FINISHED') throw errors.chatFinished(chat.id);
+  for (const f of files) {
+    if (f.data.byteLength > MAX_FILE_BYTES) {
+      throw errors.fileTooLarge(f.data.byteLength, MAX_FILE_BYTES);
+    }
+  }
+  const now = ctx.clock.now();
+  const status = statusAfterMessage(chat, sender);
+  return inTransaction(ctx, async (trx) => {
+    const m = await trx
+      .insertInto('messages')
+      .values({ chat_id: chat.id, business_id: businessId, sender, text, created_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    for (const f of files) {
+      await trx
+        .insertInto('files')
+        .values({
+          message_id: m.id,
+          business_id: businessId,
+          name: f.name,
+          size: f.data.byteLength,
+          content_type: f.contentType,
+          token: crypto.randomBytes(12).toString('hex'),
+          data: f.data,
+          created_at: now,
+        })
+        .execute();
+    }
+    await trx
+      .updateTable('chats')
+      .set((eb) => ({ status, updated_at: now, version: eb('version', '+', 1) }))
+      .where('id', '=', chat.id)
+      .execute();
+    if (sender !== 'PARTNER' || ctx.notifyPartnerMessages) {
+      await recordEvent(trx, businessId, messageSentPayload(businessId, chat.id, m.id, now), now);
+    }
+    return { messageId: m.id, chat: { ...chat, status, updatedAt: now } };
+  });
+}
+
+async function changeChat(
+  ctx: ActionContext,
+  chat: Chat,
+  set: { type?: string; status: ChatStatus },
+  event: ((businessId: number, chatId: number, at: number) => { notificationType: string }) | null,
+): Promise<Chat> {
+  const now = ctx.clock.now();
+  return inTransaction(ctx, async (trx) => {
+    await trx
+      .updateTable('chats')
+      .set((eb) => ({ ...set, version: eb('version', '+', 1) }))
+      .where('id', '=', chat.id)
+      .execute();
+    if (event) await recordEvent(trx, chat.businessId, event(chat.businessId, chat.id, now), now);
+    return { ...chat, ...(set as Partial<Chat>) };
+  });
+}
+
+/** The buyer opens a dispute: the chat becomes ARBITRAGE, waiting for the arbiter. */
+export async function openDispute(ctx: ActionContext, businessId: number, chatId: number): Promise<Chat> {
+  const chat = await getChat(ctx.db, businessId, chatId);
+  if (chat.contextType === 'DIRECT') throw errors.conflict(`Chat '${chat.id}' is DIRECT: disputes are about orders and returns`);
+  if (chat.status === 'FINISHED') throw errors.conflict(`Chat '${chat.id}' is finished`);
+  if (chat.type === 'ARBITRAGE') throw errors.conflict(`Chat '${chat.id}' already has an open dispute`);
+  return changeChat(ctx, chat, { type: 'ARBITRAGE', status: 'WAITING_FOR_ARBITER' }, arbitrageStartedPayload);
+}
+
+/** The arbiter closes the dispute: the chat is FINISHED. */
+export async function closeDispute(ctx: ActionContext, businessId: number, chatId: number): Promise<Chat> {
+  const chat = await getChat(ctx.db, businessId, chatId);
+  if (chat.type !== 'ARBITRAGE' || chat.status === 'FINISHED') {
+    throw errors.conflict(`Chat '${chat.id}' has no open dispute`);
+  }
+  return changeChat(ctx, chat, { status: 'FINISHED' }, arbitrageFinishedPayload);
+}
+
+/** Market finishes a chat (no notification: Market sends none for this). */
+export async function finishChat(ctx: ActionContext, businessId: number, chatId: number): Promise<Chat> {
+  const chat = await getChat(ctx.db, businessId, chatId);
+  if (chat.status === 'FINISHED') throw errors.conflict(`Chat '${chat.id}' is already finished`);
+  if (chat.type === 'ARBITRAGE') throw errors.conflict(`Chat '${chat.id}' has an open dispute: close the dispute instead`);
+  return changeChat(ctx, chat, { status: 'FINISHED' }, null);
+}
+
+/** Sets a status directly (e.g. WAITING_FOR_MARKET), for scenarios the rules do not reach. */
+export async function setChatStatus(ctx: ActionContext, businessId: number, chatId: number, status: ChatStatus): Promise<Chat> {
+  const chat = await getChat(ctx.db, businessId, chatId);
+  return changeChat(ctx, chat, { status }, null);
+}

@@ -1,0 +1,81 @@
+import type { Db } from '../storage/storage.js';
+import { getChat, isStoredId } from './chats.js';
+import { errors } from './errors.js';
+import type { FileRef, Message, Sender } from './model.js';
+
+type MessageRow = { id: number; chat_id: number; sender: string; text: string | null; created_at: number };
+
+async function withFiles(db: Db, rows: MessageRow[]): Promise<Message[]> {
+  if (rows.length === 0) return [];
+  const files = await db
+    .selectFrom('files')
+    .select(['id', 'message_id', 'name', 'size', 'token'])
+    .where(
+      'message_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('id')
+    .execute();
+  const byMessage = new Map<number, FileRef[]>();
+  for (const f of files) {
+    const list = byMessage.get(f.message_id) ?? [];
+    list.push({ id: f.id, name: f.name, size: f.size, token: f.token });
+    byMessage.set(f.message_id, list);
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    chatId: r.chat_id,
+    sender: r.sender as Sender,
+    text: r.text,
+    files: byMessage.get(r.id) ?? [],
+    createdAt: r.created_at,
+  }));
+}
+
+/** One message of a chat of the business; CHAT_NOT_FOUND / MESSAGE_NOT_FOUND otherwise. */
+export async function getMessage(db: Db, businessId: number, chatId: number, messageId: number): Promise<Message> {
+  await getChat(db, businessId, chatId);
+  if (!isStoredId(messageId)) throw errors.messageNotFound(chatId, messageId);
+  const row = await db
+    .selectFrom('messages')
+    .select(['id', 'chat_id', 'sender', 'text', 'created_at'])
+    .where('id', '=', messageId)
+    .where('chat_id', '=', chatId)
+    .executeTakeFirst();
+  if (!row) throw errors.messageNotFound(chatId, messageId);
+  return (await withFiles(db, [row]))[0];
+}
+
+/**
+ * Messages of a chat in ascending id order, from `fromId` (inclusive), at most `limit`; `hasMore`
+ * tells whether another page follows.
+ */
+export async function listMessages(
+  db: Db,
+  chatId: number,
+  fromId: number,
+  limit: number,
+): Promise<{ messages: Message[]; hasMore: boolean }> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['id', 'chat_id', 'sender', 'text', 'created_at'])
+    .where('chat_id', '=', chatId)
+    .where('id', '>=', fromId)
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
+  const hasMore = rows.length > limit;
+  return { messages: await withFiles(db, rows.slice(0, limit)), hasMore };
+}
+
+/** A file as stored, for serving it back by its URL. */
+export async function getFile(db: Db, fileId: number, token: string) {
+  if (!isStoredId(fileId)) return undefined;
+  return db
+    .selectFrom('files')
+    .select(['id', 'name', 'size', 'content_type', 'data', 'token'])
+    .where('id', '=', fileId)
+    .where('token', '=', token)
+    .executeTakeFirst();
+}
