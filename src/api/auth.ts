@@ -28,7 +28,8 @@ function checkApiKeyShape(token: string): void {
 function parseLegacyOAuth(rest: string): { token: string; clientId: string | null } {
   if (!rest.includes('=')) {
     if (rest === '') throw errors.unauthorized('OAuth credentials are not specified');
-    return { token: rest, clientId: null };
+    // Yandex's bare `OAuth <token>` carries no client id, which the Partner API requires.
+    return { token: rest, clientId: '' };
   }
   const fields: Record<string, string> = {};
   for (const part of rest.split(',')) {
