@@ -84,13 +84,15 @@ export interface TestAppOptions {
   nowMs?: number;
 }
 
+export const ADMIN_TOKEN = 'test-admin-token';
+
 /** 2026-11-21T10:00:00+03:00, a Saturday morning in Moscow. */
 export const T0 = Date.parse('2026-11-21T07:00:00Z');
 
 /** The built app over a fresh database with the demo data, on a frozen virtual clock. */
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const db = await openTestStorage(opts.dialect ?? 'sqlite');
-  const config = testConfig({ dataDir: db.dataDir, ...(opts.config ?? {}) });
+  const config = testConfig({ dataDir: db.dataDir, adminToken: ADMIN_TOKEN, ...(opts.config ?? {}) });
   const clock = new SandboxClock();
   clock.freeze(opts.nowMs ?? T0);
   const services = createServices(config, db.storage, clock);

@@ -1,12 +1,46 @@
+import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { errors } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
+import { registerSandboxRoutes } from './sandbox.js';
+import { registerNotificationRoutes } from './notifications.js';
+
+export const CONTROL_PREFIX = '/_sandbox';
+
+function tokenOf(headers: Record<string, string | string[] | undefined>): string | null {
+  const direct = headers['x-admin-token'];
+  if (typeof direct === 'string' && direct !== '') return direct;
+  const auth = headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth.trim());
+    if (m) return m[1];
+  }
+  return null;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const ha = crypto.createHash('sha256').update(a).digest();
+  const hb = crypto.createHash('sha256').update(b).digest();
+  return crypto.timingSafeEqual(ha, hb);
+}
 
 /**
  * The control API under `/_sandbox`: the buyer's, the arbiter's and Market's side of the sandbox.
- * Guarded by the admin token (`X-Admin-Token` or `Authorization: Bearer <admin token>`); never
- * reachable with a partner key.
+ * Guarded by the admin token (`X-Admin-Token` or `Authorization: Bearer <admin token>`); partner
+ * keys never open it.
  */
 export async function registerControlApi(app: FastifyInstance, services: Services): Promise<void> {
-  void app;
-  void services;
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', async (req) => {
+        const expected = services.config.adminToken;
+        const given = tokenOf(req.headers);
+        if (given === null) throw errors.unauthorized('Admin token is not specified (X-Admin-Token header)');
+        if (expected === null || !sameSecret(given, expected)) throw errors.forbidden('Admin token is invalid');
+      });
+      await registerSandboxRoutes(scope, services);
+      await registerNotificationRoutes(scope, services);
+    },
+    { prefix: CONTROL_PREFIX },
+  );
 }
