@@ -1,3 +1,6 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -14,7 +17,27 @@ export interface RunningServer {
 }
 
 /** Opens storage, seeds demo data when asked and empty, and listens. */
-export async function startServer(config: Config): Promise<RunningServer> {
+/**
+ * The control API's token: the configured one, else the one kept in `<dataDir>/admin-token`
+ * (made on first start), so the CLI on the same machine finds it without flags.
+ */
+export function resolveAdminToken(config: Config): string {
+  if (config.adminToken) return config.adminToken;
+  const file = path.join(config.dataDir, 'admin-token');
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing) return existing;
+  } catch {
+    // first start: make one below
+  }
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const token = crypto.randomBytes(18).toString('base64url');
+  fs.writeFileSync(file, token + '\n', { mode: 0o600 });
+  return token;
+}
+
+export async function startServer(input: Config): Promise<RunningServer> {
+  const config = { ...input, adminToken: resolveAdminToken(input) };
   const storage = await openStorage({ database: config.database, dataDir: config.dataDir, reset: config.reset });
   const services = createServices(config, storage);
   if (config.demo && (await isEmpty(storage))) await seedDemo(storage, services.clock.now());
@@ -49,7 +72,7 @@ export function banner(url: string, config: Config, demo: boolean): string {
       'Demo keys: communication, read-only, all-methods, pricing-only (see README "Demo data").',
     );
   }
-  if (config.adminToken) lines.push(`Control API: ${url}/_sandbox (header X-Admin-Token)`);
+  if (config.adminToken) lines.push(`Control API: ${url}/_sandbox (header X-Admin-Token: ${config.adminToken})`);
   lines.push(`OpenAPI: ${url}/openapi.json`);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { banner, startServer } from '../server.js';
 import { registerClientCommands } from './commands.js';
+import { registerNotifyCommands } from './notify-commands.js';
 
 const program = new Command();
 program.name('ymchat').description('A sandbox of the Yandex Market Partner API chat service').version('0.1.0');
@@ -26,7 +27,7 @@ program
   .action(async (opts) => {
     const config = loadConfig(opts);
     const server = await startServer(config);
-    process.stdout.write(banner(server.url, config, config.demo) + '\n');
+    process.stdout.write(banner(server.url, server.services.config, config.demo) + '\n');
     const stop = () => {
       server.close().then(() => process.exit(0), () => process.exit(1));
     };
@@ -35,6 +36,7 @@ program
   });
 
 registerClientCommands(program);
+registerNotifyCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const msg = e instanceof ConfigError ? `ymchat: ${e.message}` : `ymchat: ${(e as Error).message ?? e}`;
