@@ -46,7 +46,7 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
   handle.pragma('synchronous = NORMAL');
   handle.pragma('foreign_keys = ON');
   handle.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   if (opts.reset) await dropAll(db);
   await migrate(db, 'sqlite');
   return {
@@ -55,6 +55,33 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
     sqlite: handle,
     close: () => db.destroy(),
   };
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every SQLite query anew; on the hot paths preparing costs more than running.
+ * Queries are used one at a time (Kysely's single-connection mutex), so a prepared statement can
+ * be reused for the same SQL text.
+ */
+function withStatementCache(handle: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = (source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = handle.prepare(source);
+      // Schema changes (migrations, reset) invalidate nothing here: SQLite re-prepares internally.
+      if (cache.size < STATEMENT_CACHE_SIZE) cache.set(source, stmt);
+    }
+    return stmt;
+  };
+  return new Proxy(handle, {
+    get(target, prop) {
+      if (prop === 'prepare') return prepare;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 async function openPostgres(opts: StorageOptions): Promise<Storage> {

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects, noteSkippedPostgres, openTestStorage, type TestStorage } from '../helpers/app.js';
+import { DEMO, seedDemo, isEmpty } from '../../src/domain/demo.js';
+import { getChat } from '../../src/domain/chats.js';
+import { openContextChat, postMessage } from '../../src/domain/chat-actions.js';
+import { SqlQuotaStore, windowStart } from '../../src/limits/quota.js';
+import { SandboxClock } from '../../src/clock.js';
+import { findApiKey, hashToken } from '../../src/domain/access.js';
+
+noteSkippedPostgres();
+const T = Date.parse('2026-11-21T07:00:00Z');
+
+for (const dialect of dialects()) {
+  describe(`storage on ${dialect}`, () => {
+    let s: TestStorage;
+    beforeAll(async () => {
+      s = await openTestStorage(dialect);
+      await seedDemo(s.storage, T);
+    });
+    afterAll(async () => s.dispose());
+
+    it('migrations run once: reopening an existing database keeps its data', async () => {
+      expect(await isEmpty(s.storage)).toBe(false);
+      await s.reopen();
+      expect(await isEmpty(s.storage)).toBe(false);
+      const chat = await getChat(s.storage.db, DEMO.businessId, DEMO.chats.order);
+      expect(chat.orderId).toBe(DEMO.orders.first);
+    });
+
+    it('ids and times come back as numbers on every dialect', async () => {
+      const chat = await getChat(s.storage.db, DEMO.businessId, DEMO.chats.return);
+      expect(typeof chat.id).toBe('number');
+      expect(typeof chat.createdAt).toBe('number');
+      expect(chat).toMatchObject({ returnId: DEMO.returns.first, campaignId: DEMO.campaigns.fbs, customer: { name: 'Anna K.' } });
+    });
+
+    it('new rows continue after the seeded ids', async () => {
+      const clock = new SandboxClock();
+      clock.freeze(T);
+      const ctx = { db: s.storage.db, clock, notifyPartnerMessages: false };
+      const { chatId, created } = await openContextChat(ctx, DEMO.businessId, { type: 'ORDER', id: DEMO.orders.noChat });
+      expect(created).toBe(true);
+      expect(chatId).toBeGreaterThan(5000007);
+      const again = await openContextChat(ctx, DEMO.businessId, { type: 'ORDER', id: DEMO.orders.noChat });
+      expect(again).toEqual({ chatId, created: false });
+      const { messageId } = await postMessage(ctx, DEMO.businessId, chatId, 'PARTNER', 'hello');
+      expect(messageId).toBeGreaterThan(15);
+    });
+
+    it('api keys are found by digest only, and carry their scopes', async () => {
+      const key = await findApiKey(s.storage.db, hashToken(DEMO.keys.readOnly));
+      expect(key).toMatchObject({ businessId: DEMO.businessId, scopes: ['all-methods:read-only'], revoked: false });
+      expect(await findApiKey(s.storage.db, hashToken(DEMO.keys.readOnly + 'x'))).toBeNull();
+    });
+
+    it('the quota counter is one atomic upsert: concurrent takes never lose a count', async () => {
+      const quota = new SqlQuotaStore(s.storage);
+      const w = windowStart(T);
+      const results = await Promise.all(Array.from({ length: 50 }, () => quota.take(DEMO.businessId, 'getChat', w)));
+      expect([...results].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      await quota.giveBack(DEMO.businessId, 'getChat', w);
+      expect(await quota.read(DEMO.businessId)).toEqual([{ method: 'getChat', windowStart: w, used: 49 }]);
+      // A new window starts from one, whatever the old count was.
+      expect(await quota.take(DEMO.businessId, 'getChat', w + 3600_000)).toBe(1);
+      await quota.reset(DEMO.businessId, 'getChat');
+      expect(await quota.read(DEMO.businessId)).toEqual([]);
+    });
+  });
+}
