@@ -55,6 +55,7 @@ export async function startServer(input: Config): Promise<RunningServer> {
     closed = true;
     await worker?.stop();
     await app.close();
+    await services.limiter.quota.close?.();
     await storage.close();
   };
   return { app, services, url, close };

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { FaultBook } from './domain/faults.js';
 import { Limiter } from './limits/limiter.js';
 import { SqlQuotaStore } from './limits/quota.js';
+import { RedisQuotaStore } from './limits/redis-quota.js';
 import type { Storage } from './storage/storage.js';
 
 /** Everything a request handler may use; built once by whoever starts the app. */
@@ -22,7 +23,11 @@ export function createServices(config: Config, storage: Storage, clock: SandboxC
     config,
     storage,
     clock,
-    limiter: new Limiter(config.limits, clock, new SqlQuotaStore(storage)),
+    limiter: new Limiter(
+      config.limits,
+      clock,
+      config.redisUrl ? new RedisQuotaStore(config.redisUrl) : new SqlQuotaStore(storage),
+    ),
     faults: new FaultBook(),
     notifyOutbox: () => {},
   };

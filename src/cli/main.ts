@@ -23,6 +23,7 @@ program
   .addOption(new Option('--limit-overrides <list>', 'hourly limits per method, e.g. getChat=5,getChats=100').env('YMCHAT_LIMIT_OVERRIDES'))
   .addOption(new Option('--parallel-limit <n>', 'parallel requests per business (default 4)').env('YMCHAT_PARALLEL_LIMIT'))
   .addOption(new Option('--compat-date <date>', 'behave as Market did on YYYY-MM-DD for deprecated fields').env('YMCHAT_COMPAT_DATE'))
+  .addOption(new Option('--redis-url <url>', 'share hourly limits between instances through Redis').env('YMCHAT_REDIS_URL'))
   .addOption(new Option('--log-level <level>', 'pino level (default info)').env('YMCHAT_LOG_LEVEL'))
   .action(async (opts) => {
     const config = loadConfig(opts);

@@ -19,7 +19,7 @@ export interface PartnerOperation<P extends TSchema, Q extends TSchema, B extend
   url: string;
   summary: string;
   description?: string;
-  tags?: string[];
+  tags?: readonly string[];
   scopes: readonly Scope[];
   hourlyLimit: number;
   /** Path template named in 420 messages. */
@@ -28,7 +28,7 @@ export interface PartnerOperation<P extends TSchema, Q extends TSchema, B extend
   querystring?: Q;
   body?: B;
   /** Content types the body may come in (default JSON). */
-  consumes?: string[];
+  consumes?: readonly string[];
   response: R;
 }
 

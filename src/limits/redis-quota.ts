@@ -1,0 +1,70 @@
+import { Redis } from 'ioredis';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { HOUR_MS, type QuotaStore, type QuotaUsage } from './quota.js';
+
+/**
+ * Hourly counters in Redis, shared by every ymchat instance that points at it. One key per
+ * (business, method, window); it expires with its window, so no cleanup is needed.
+ */
+export class RedisQuotaStore implements QuotaStore {
+  private readonly redis: Redis;
+  private readonly counter: RateLimiterRedis;
+
+  constructor(
+    url: string,
+    private readonly prefix = 'ymchat:quota',
+  ) {
+    this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    // Counting only: the limit itself is checked by the Limiter, which knows each method's number.
+    this.counter = new RateLimiterRedis({
+      storeClient: this.redis,
+      keyPrefix: prefix,
+      points: Number.MAX_SAFE_INTEGER,
+      duration: HOUR_MS / 1000 + 60,
+    });
+  }
+
+  private key(businessId: number, method: string, window: number): string {
+    return `${businessId}:${method}:${window}`;
+  }
+
+  async take(businessId: number, method: string, window: number): Promise<number> {
+    const res = await this.counter.consume(this.key(businessId, method, window), 1);
+    return res.consumedPoints;
+  }
+
+  async giveBack(businessId: number, method: string, window: number): Promise<void> {
+    await this.counter.reward(this.key(businessId, method, window), 1);
+  }
+
+  private async keysOf(businessId: number, method?: string): Promise<string[]> {
+    const pattern = `${this.prefix}:${businessId}:${method ?? '*'}:*`;
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    return keys;
+  }
+
+  async read(businessId: number): Promise<QuotaUsage[]> {
+    const out: QuotaUsage[] = [];
+    for (const full of await this.keysOf(businessId)) {
+      const [method, window] = full.slice(this.prefix.length + 1).split(':').slice(1);
+      const res = await this.counter.get(full.slice(this.prefix.length + 1));
+      if (res) out.push({ method, windowStart: Number(window), used: Math.max(0, res.consumedPoints) });
+    }
+    return out.sort((a, b) => a.method.localeCompare(b.method) || a.windowStart - b.windowStart);
+  }
+
+  async reset(businessId: number, method?: string): Promise<void> {
+    const keys = await this.keysOf(businessId, method);
+    if (keys.length > 0) await this.redis.del(...keys);
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
