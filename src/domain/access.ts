@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../storage/storage.js';
+import { prepared } from '../storage/prepared.js';
 
 /** Scope names of Market's Api-Key tokens (OpenAPI `x-auth-scopes`). */
 export const API_KEY_SCOPES = [
@@ -68,12 +69,12 @@ export interface OAuthPrincipal {
 export type Principal = ApiKeyPrincipal | OAuthPrincipal;
 
 /** The key whose token has this digest (revoked keys too: they answer differently). */
+const apiKeyByHash = prepared((db: Db, tokenHash: string) =>
+  db.selectFrom('api_keys').select(['id', 'name', 'business_id', 'scopes', 'token_hash', 'revoked_at']).where('token_hash', '=', tokenHash),
+);
+
 export async function findApiKey(db: Db, tokenHash: string): Promise<ApiKeyPrincipal | null> {
-  const row = await db
-    .selectFrom('api_keys')
-    .select(['id', 'name', 'business_id', 'scopes', 'token_hash', 'revoked_at'])
-    .where('token_hash', '=', tokenHash)
-    .executeTakeFirst();
+  const [row] = await apiKeyByHash(db, tokenHash);
   if (!row) return null;
   // Digest equality already decided the lookup; compare again in constant time for defence in depth.
   if (!crypto.timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(tokenHash))) return null;

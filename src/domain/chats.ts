@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../storage/storage.js';
+import { prepared } from '../storage/prepared.js';
 import type { ChatTable } from '../storage/schema.js';
 import type { Chat, ChatStatus, ChatType, ContextType } from './model.js';
 import { errors } from './errors.js';
@@ -39,9 +40,13 @@ export function isStoredId(id: unknown): id is number {
 }
 
 /** A chat of the business, or CHAT_NOT_FOUND (chats of other businesses are invisible). */
+const chatById = prepared((db: Db, chatId: number, businessId: number) =>
+  chatQuery(db).where('chats.id', '=', chatId).where('chats.business_id', '=', businessId),
+);
+
 export async function getChat(db: Db, businessId: number, chatId: number): Promise<Chat> {
   if (!isStoredId(chatId)) throw errors.chatNotFound(chatId);
-  const row = await chatQuery(db).where('chats.id', '=', chatId).where('chats.business_id', '=', businessId).executeTakeFirst();
+  const [row] = await chatById(db, chatId, businessId);
   if (!row) throw errors.chatNotFound(chatId);
   return toChat(row);
 }
