@@ -1,12 +1,12 @@
 // CPU time the server process spends per getChat request (from /proc): a figure that holds on a
-// busy machine, where requests/s do not. Usage: node bench/cpu-per-request.mjs [ymchat|bare] [serve flags]
+// busy machine, where requests/s do not. Usage: node bench/cpu-per-request.mjs [ymchat|fastify|bare] [serve flags]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import autocannon from 'autocannon';
 const KEY = `ACMA:${'DemoCommunicationKey'.padEnd(40, '0')}:0000c001`;
 const target = process.argv[2] ?? 'ymchat';
 fs.rmSync('/tmp/ymcpu', { recursive: true, force: true });
-const args = target === 'bare' ? ['bench/bare-server.mjs'] : ['dist/cli/main.js', 'serve', '--demo', '--data-dir', '/tmp/ymcpu', '--port', '0', '--log-level', 'silent', '--limit-overrides', 'getChat=1000000000', '--parallel-limit', '1000', ...process.argv.slice(3)];
+const args = target === 'bare' ? ['bench/bare-server.mjs'] : target === 'fastify' ? ['bench/fastify-bare.mjs'] : ['dist/cli/main.js', 'serve', '--demo', '--data-dir', '/tmp/ymcpu', '--port', '0', '--log-level', 'silent', '--limit-overrides', 'getChat=1000000000', '--parallel-limit', '1000', ...process.argv.slice(3)];
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BARE_BODY: '{"status":"OK"}' } });
 let out = '';
 const url = await new Promise((r) => child.stdout.on('data', (d) => { out += d; const m = /listening on (http:\/\/\S+)/.exec(out); if (m) r(m[1]); }));

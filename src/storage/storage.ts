@@ -42,6 +42,9 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const file = path.join(opts.dataDir, opts.sqliteFile ?? 'ymchat.sqlite');
   const handle = new SqliteDatabase(file);
+  // One process owns the file (several instances use PostgreSQL): exclusive locking spares every
+  // statement the file-lock system calls that shared WAL access costs.
+  handle.pragma('locking_mode = EXCLUSIVE');
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = NORMAL');
   handle.pragma('foreign_keys = ON');
