@@ -10,6 +10,8 @@ import { PartnerRouter, setRateHeaders, settleTicket } from './api/partner/route
 import { registerPartnerOperations } from './api/partner/index.js';
 import { openApiOptions } from './api/openapi.js';
 import { registerControlApi } from './api/control/index.js';
+import { registerConsole } from './api/console.js';
+import { registerFileDownloads, registerUploads } from './api/files.js';
 
 export interface AppOptions {
   /** pino logger options, or false for none. */
@@ -43,6 +45,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
 
   app.setValidatorCompiler(validatorCompiler);
   registerBodyParsers(app);
+  await registerUploads(app);
   await app.register(swagger, openApiOptions(services.config));
 
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
@@ -84,7 +87,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   const partner = new PartnerRouter(app, services);
   registerPartnerOperations(partner);
   partner.finish();
+  registerFileDownloads(app, services);
   await registerControlApi(app, services);
+  registerConsole(app);
 
   app.get('/openapi.json', { schema: { hide: true } as any }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } as any }, async () => ({ status: 'OK' }));

@@ -12,6 +12,8 @@ export interface Config {
   reset: boolean;
   /** Seed demo data when the database is empty. */
   demo: boolean;
+  /** A state file imported at every start, replacing stored data (wins over `demo`). */
+  fixtures: string | null;
   /** Token for the control API (`/_sandbox`); null: control API answers 401 to everyone. */
   adminToken: string | null;
   /** Public base URL used in file links; defaults to http://host:port. */
@@ -78,6 +80,7 @@ export interface ConfigInput {
   database?: string;
   reset?: boolean;
   demo?: boolean;
+  fixtures?: string;
   adminToken?: string;
   publicUrl?: string;
   limits?: string;
@@ -102,6 +105,7 @@ export function loadConfig(flags: ConfigInput = {}): Config {
     throw new ConfigError(`database must be 'sqlite' or a postgres:// URL, got '${database}'`);
   }
   const limitsMode = flags.limits ?? env.YMCHAT_LIMITS ?? 'on';
+  const fixtures = flags.fixtures || env.YMCHAT_FIXTURES;
   return {
     host: flags.host ?? env.YMCHAT_HOST ?? '127.0.0.1',
     port: intSetting('port', flags.port ?? env.YMCHAT_PORT, 8080, 0, 65535),
@@ -109,6 +113,7 @@ export function loadConfig(flags: ConfigInput = {}): Config {
     database,
     reset: boolSetting('reset', flags.reset ?? env.YMCHAT_RESET, false),
     demo: boolSetting('demo', flags.demo ?? env.YMCHAT_DEMO, false),
+    fixtures: fixtures ? path.resolve(fixtures) : null,
     adminToken: flags.adminToken ?? env.YMCHAT_ADMIN_TOKEN ?? null,
     publicUrl: flags.publicUrl ?? env.YMCHAT_PUBLIC_URL ?? null,
     limits: {
@@ -138,6 +143,7 @@ function loadConfigFrom(flags: ConfigInput): Config {
     database: 'sqlite',
     reset: false,
     demo: false,
+    fixtures: null,
     adminToken: null,
     publicUrl: null,
     limits: { enabled: true, parallel: 4, hourly: {} },

@@ -8,6 +8,8 @@ import { DEMO, isEmpty, seedDemo } from './domain/demo.js';
 import { createServices, type Services } from './services.js';
 import { openStorage } from './storage/storage.js';
 import { startNotificationWorker } from './notify/worker.js';
+import { restoreClock } from './domain/sandbox-clock.js';
+import { importFixturesFile } from './domain/state.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -40,11 +42,21 @@ export async function startServer(input: Config): Promise<RunningServer> {
   const config = { ...input, adminToken: resolveAdminToken(input) };
   const storage = await openStorage({ database: config.database, dataDir: config.dataDir, reset: config.reset });
   const services = createServices(config, storage);
-  if (config.demo && (await isEmpty(storage))) await seedDemo(storage, services.clock.now());
+  try {
+    await restoreClock(storage.db, services.clock);
+    if (config.fixtures) await importFixturesFile(storage, services.clock, config.fixtures);
+    else if (config.demo && (await isEmpty(storage))) await seedDemo(storage, services.clock.now());
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
   const app = await buildApp(services, { logger: config.logLevel !== 'silent' });
   await app.listen({ host: config.host, port: config.port });
-  const worker = config.worker ? startNotificationWorker(services) : null;
-  if (worker) services.notifyOutbox = () => worker.wake();
+  const worker = config.worker ? startNotificationWorker(services, { log: (msg, err) => app.log.error({ err }, msg) }) : null;
+  if (worker) {
+    services.notifyOutbox = () => worker.wake();
+    services.notifier = worker;
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -15,6 +15,8 @@ export interface Services {
   faults: FaultBook;
   /** Wakes the notification worker after a change wrote to the outbox (no-op without one). */
   notifyOutbox: () => void;
+  /** The notification sender of this process, if it runs one; the flush route makes one when not. */
+  notifier?: { runOnce(): Promise<import('./notify/worker.js').FlushResult> };
 }
 
 /** Wires the core objects over an open storage. */

@@ -17,13 +17,22 @@ function parseJson(body: string): unknown {
   }
 }
 
+/** An empty body on a method that takes none (getAuthTokenInfo) is no body, whatever its Content-Type says. */
+function noBodyExpected(req: FastifyRequest, body: string): boolean {
+  return body.trim().length === 0 && req.routeOptions.schema?.body === undefined;
+}
+
 /**
  * JSON with Market's messages; a body without Content-Type is sniffed as JSON (Market "tries to
  * detect" it); any other declared type is 415.
  */
 export function registerBodyParsers(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (req, body, done) => {
+    if (noBodyExpected(req, body as string)) {
+      done(null, undefined);
+      return;
+    }
     try {
       done(null, parseJson(body as string));
     } catch (e) {
@@ -31,6 +40,10 @@ export function registerBodyParsers(app: FastifyInstance): void {
     }
   });
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (req: FastifyRequest, body, done) => {
+    if (noBodyExpected(req, body as string)) {
+      done(null, undefined);
+      return;
+    }
     const declared = req.headers['content-type'];
     if (declared !== undefined && declared.trim() !== '') {
       done(new AppError('UNSUPPORTED_MEDIA_TYPE', { contentType: declared }), undefined);

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { errors } from '../domain/errors.js';
 
 /** Shutdown dates of the deprecated chat fields (`x-deprecation-config` of spec commit 116389b). */
 export const SHUTDOWN = {
@@ -14,4 +15,12 @@ export const SHUTDOWN = {
  */
 export function deprecatedFieldLive(config: Config, shutdownDate: string): boolean {
   return config.compatDate === null || config.compatDate < shutdownDate;
+}
+
+/**
+ * Refuses a deprecated request field once the compatibility date has reached its shutdown, so a
+ * client still sending it learns now rather than on Market's switch-off day.
+ */
+export function requireLiveField(config: Config, field: string, shutdownDate: string, replacement: string): void {
+  if (!deprecatedFieldLive(config, shutdownDate)) throw errors.fieldShutDown(field, shutdownDate, replacement);
 }

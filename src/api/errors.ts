@@ -29,6 +29,12 @@ export const CATALOGUE: Record<ErrorKind, CatalogueEntry> = {
     code: 'BAD_REQUEST',
     message: (p) => `The file is too big: ${p.size} bytes (maximum ${p.max} bytes)`,
   },
+  BAD_PAGE_TOKEN: { status: 400, code: 'BAD_REQUEST', message: () => 'Bad page token' },
+  FIELD_SHUT_DOWN: {
+    status: 400,
+    code: 'BAD_REQUEST',
+    message: (p) => `'${p.field}' is no longer supported since ${p.shutdownDate}, use '${p.replacement}' instead`,
+  },
   BAD_REQUEST: { status: 400, code: 'BAD_REQUEST', message: given },
   UNAUTHORIZED: { status: 401, code: 'UNAUTHORIZED', message: given },
   FORBIDDEN: { status: 403, code: 'FORBIDDEN', message: given },

@@ -50,6 +50,7 @@ export const messages = {
   sizeCollection: (field: string, min: number, max: number, size: number) =>
     `'${field}' size must be between '${min}' and '${max}' (rejected size: '${size}')`,
   unique: (field: string, v: unknown) => `'${field}' must contain unique elements (rejected value: '${shown(v)}')`,
+  elementsNotNull: (field: string, v: unknown) => `'${field}' elements must be not null (rejected value: '${shown(v)}')`,
   illegalInput: (path: string) => `Illegal input at '${path}'`,
   enumValue: (path: string, v: unknown, allowed: unknown[]) =>
     `Illegal input at '${path}': unknown value '${shown(v)}', expected one of: ${allowed.join(', ')}`,
@@ -147,6 +148,11 @@ export function bodyErrorMessage(err: ErrorObject, data: unknown): string {
   const path = fieldPath(err.instancePath);
   const value = resolveData(data, err.instancePath);
   const p = err.params as Record<string, any>;
+  // Null properties were dropped before validation, so a null here is an element of an array.
+  if (value === null && /\/\d+$/.test(err.instancePath)) {
+    const arrayPath = err.instancePath.replace(/\/\d+$/, '');
+    return messages.elementsNotNull(fieldPath(arrayPath), resolveData(data, arrayPath));
+  }
   switch (err.keyword) {
     case 'required':
       return messages.notNull(path ? `${path}.${p.missingProperty}` : p.missingProperty);
@@ -165,6 +171,7 @@ export function bodyErrorMessage(err: ErrorObject, data: unknown): string {
       return messages.sizeCollection(fieldName(path), s.minItems ?? 0, s.maxItems ?? JAVA_INT_MAX, (value as unknown[]).length);
     }
     case 'uniqueItems':
+    case UNIQUE_ITEMS:
       return messages.unique(fieldName(path), value);
     case 'enum':
       return messages.enumValue(path, value, p.allowedValues);
@@ -182,18 +189,65 @@ function newAjv(): Ajv {
     strict: false,
     verbose: true,
   });
-  for (const f of ['int64', 'int32', 'binary', 'date-time', 'date', 'uri', 'url']) ajv.addFormat(f, true);
+  for (const f of ['binary', 'date-time', 'date', 'uri', 'url']) ajv.addFormat(f, true);
+  // Java's long and int: a JSON number beyond them is unreadable there, not a huge id to look up.
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Math.abs(n) <= 2 ** 63 });
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => n >= -(2 ** 31) && n <= 2 ** 31 - 1 });
+  ajv.addKeyword({
+    keyword: UNIQUE_ITEMS,
+    type: 'array',
+    schemaType: 'boolean',
+    validate: (on: boolean, data: unknown[]) => !on || new Set(data.map(canonicalJson)).size === data.length,
+  });
   return ajv;
+}
+
+/** ajv's own uniqueItems compares objects pairwise: quadratic on a 512 KB array, so a linear one replaces it. */
+const UNIQUE_ITEMS = 'x-unique-items';
+
+/** JSON with object keys sorted, so equal values give equal strings. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'undefined';
+}
+
+/** A copy of the schema with `uniqueItems` checked by the linear keyword (the original stays for the OpenAPI document). */
+function withLinearUniqueItems(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withLinearUniqueItems);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k === 'uniqueItems' ? UNIQUE_ITEMS : k] = withLinearUniqueItems(v);
+  return out;
+}
+
+/**
+ * Jackson reads a JSON `null` property as an absent one: optional fields accept it and required
+ * ones report "must not be null". Array elements keep their nulls (Spring rejects those).
+ */
+export function dropNullProperties(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNullProperties);
+  if (value === null || typeof value !== 'object') return value;
+  // Only what JSON.parse builds; parsed multipart parts (buffers, streams) stay as they are.
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = dropNullProperties(v);
+  return out;
 }
 
 const bodyAjv = newAjv();
 
 export function compileBody(schema: object): (data: unknown) => { value?: unknown; error?: Error } {
-  const validate: ValidateFunction = bodyAjv.compile(schema);
+  const validate: ValidateFunction = bodyAjv.compile(withLinearUniqueItems(schema) as object);
   return (data) => {
     if (data === undefined || data === null) return { error: errors.badRequest(messages.bodyMissing()) };
-    if (validate(data)) return { value: data };
-    return { error: errors.badRequest(bodyErrorMessage(validate.errors![0], data)) };
+    const body = dropNullProperties(data);
+    if (validate(body)) return { value: body };
+    return { error: errors.badRequest(bodyErrorMessage(validate.errors![0], body)) };
   };
 }
 

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
-import { banner, startServer } from '../server.js';
 import { registerClientCommands } from './commands.js';
 import { registerNotifyCommands } from './notify-commands.js';
 
@@ -17,6 +16,7 @@ program
   .addOption(new Option('--database <db>', "'sqlite' (default) or a postgres:// URL").env('YMCHAT_DATABASE'))
   .addOption(new Option('--demo', 'create demo data when the database is empty'))
   .addOption(new Option('--reset', 'wipe stored data first'))
+  .addOption(new Option('--fixtures <file>', 'import this state file (ymchat export) at start, replacing stored data').env('YMCHAT_FIXTURES'))
   .addOption(new Option('--admin-token <token>', 'token of the control API').env('YMCHAT_ADMIN_TOKEN'))
   .addOption(new Option('--public-url <url>', 'base URL used in file links').env('YMCHAT_PUBLIC_URL'))
   .addOption(new Option('--limits <on|off>', 'enforce Market limits (default on)').env('YMCHAT_LIMITS'))
@@ -27,6 +27,8 @@ program
   .addOption(new Option('--log-level <level>', 'pino level (default info)').env('YMCHAT_LOG_LEVEL'))
   .action(async (opts) => {
     const config = loadConfig(opts);
+    // Loaded here: the server's modules would slow every client command down.
+    const { banner, startServer } = await import('../server.js');
     const server = await startServer(config);
     process.stdout.write(banner(server.url, server.services.config, config.demo) + '\n');
     const stop = () => {

@@ -1,6 +1,174 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { ControlClient, DEFAULT_URL } from './client.js';
 
-/** Notification subscriptions and the delivery log, over the control API. */
+/**
+ * Notification subscriptions and the delivery log, over the control API. Each command prints a
+ * short human answer, or the API's JSON with `--json`.
+ */
+
+const CHAT_EVENTS = ['CHAT_CREATED', 'CHAT_MESSAGE_SENT', 'CHAT_ARBITRAGE_STARTED', 'CHAT_ARBITRAGE_FINISHED'];
+
+function positiveId(what: string) {
+  return (value: string): number => {
+    if (!/^\d{1,16}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${what} must be a positive whole number`);
+    return Number(value);
+  };
+}
+
+function eventList(value: string): string[] {
+  const types = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const unknown = types.find((t) => !CHAT_EVENTS.includes(t));
+  if (unknown || types.length === 0) throw new InvalidArgumentError(`expected a comma-separated list of ${CHAT_EVENTS.join(', ')}`);
+  return types;
+}
+
+interface Result {
+  text: string;
+  data: unknown;
+  /** Non-zero exit although the call worked (e.g. a subscription that stayed disabled). */
+  failed?: boolean;
+}
+
+/** Adds the connection options and `--json`, and prints what `fn` returns. */
+function action(cmd: Command, fn: (client: ControlClient, args: any[], opts: Record<string, any>) => Promise<Result>): Command {
+  return cmd
+    .addOption(new Option('--url <url>', `ymchat server (default ${DEFAULT_URL})`).env('YMCHAT_URL'))
+    .addOption(new Option('--admin-token <token>', 'control API token (default: read from <data-dir>/admin-token)').env('YMCHAT_ADMIN_TOKEN'))
+    .addOption(new Option('--data-dir <dir>', 'the server data folder holding admin-token (default ./data)').env('YMCHAT_DATA_DIR'))
+    .option('--json', 'print the JSON answer, for scripts')
+    .action(async (...params: unknown[]) => {
+      const command = params[params.length - 1] as Command;
+      const opts = command.opts();
+      const result = await fn(ControlClient.from(opts), command.processedArgs, opts);
+      process.stdout.write((opts.json ? JSON.stringify(result.data, null, 2) : result.text) + '\n');
+      if (result.failed) process.exitCode = 1;
+    });
+}
+
+function table(header: string[], rows: (string | number | null | undefined)[][]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = [header, ...rows.map((r) => r.map((c) => (c === null || c === undefined || c === '' ? '-' : String(c))))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
+}
+
+const subscriptionLine = (s: any) =>
+  `subscription ${s.id} of business ${s.businessId}: ${s.enabled ? 'enabled' : `NOT enabled (${s.disabledReason})`}\n  ${s.url}\n  ${s.eventTypes.join(', ')}`;
+
+/** `ymchat subscribe`, `subscriptions`, `unsubscribe`, `enable-subscription`, `outbox`, `deliveries`, `flush`. */
 export function registerNotifyCommands(program: Command): void {
-  void program;
+  action(
+    program
+      .command('subscribe')
+      .description("send a business's chat notifications to a URL (Market checks it with a PING first)")
+      .argument('<businessId>', 'business (cabinet) id', positiveId('business id'))
+      .argument('<url>', 'where to POST notifications, e.g. http://127.0.0.1:3000/notification')
+      .option('--events <types>', `comma-separated event types (default: all of ${CHAT_EVENTS.join(', ')})`, eventList),
+    async (client, [businessId, url], opts) => {
+      const data = await client.post(`/businesses/${businessId}/subscriptions`, { url, ...(opts.events ? { eventTypes: opts.events } : {}) });
+      return { data, text: subscriptionLine(data), failed: !data.enabled };
+    },
+  );
+
+  action(
+    program
+      .command('subscriptions')
+      .description('list the notification subscriptions of a business')
+      .argument('<businessId>', 'business (cabinet) id', positiveId('business id')),
+    async (client, [businessId]) => {
+      const data = await client.get(`/businesses/${businessId}/subscriptions`);
+      const rows = data.subscriptions.map((s: any) => [s.id, s.enabled ? 'yes' : 'no', s.url, s.eventTypes.join(','), s.disabledReason]);
+      const own = `Seller's own messages notify: ${data.notifyPartnerMessages ? 'yes' : 'no'} (YMCHAT_NOTIFY_PARTNER_MESSAGES)`;
+      return { data, text: `${table(['ID', 'ENABLED', 'URL', 'EVENTS', 'WHY DISABLED'], rows)}\n${own}` };
+    },
+  );
+
+  action(
+    program
+      .command('unsubscribe')
+      .description('delete a subscription with its pending notifications and its delivery log')
+      .argument('<businessId>', 'business (cabinet) id', positiveId('business id'))
+      .argument('<subscriptionId>', 'subscription id', positiveId('subscription id')),
+    async (client, [businessId, id]) => {
+      const data = await client.delete(`/businesses/${businessId}/subscriptions/${id}`);
+      return { data, text: `subscription ${data.id} deleted` };
+    },
+  );
+
+  action(
+    program
+      .command('enable-subscription')
+      .description('enable a disabled subscription again (sends a PING, as Market does)')
+      .argument('<businessId>', 'business (cabinet) id', positiveId('business id'))
+      .argument('<subscriptionId>', 'subscription id', positiveId('subscription id')),
+    async (client, [businessId, id]) => {
+      const data = await client.post(`/businesses/${businessId}/subscriptions/${id}/enable`);
+      return { data, text: subscriptionLine(data), failed: !data.enabled };
+    },
+  );
+
+  action(
+    program
+      .command('outbox')
+      .description("what waits in a subscription's outbox: counts and the notification at its head")
+      .argument('<businessId>', 'business (cabinet) id', positiveId('business id'))
+      .argument('<subscriptionId>', 'subscription id', positiveId('subscription id')),
+    async (client, [businessId, id]) => {
+      const data = await client.get(`/businesses/${businessId}/subscriptions/${id}/outbox`);
+      const lines = [
+        `subscription ${data.subscriptionId} (${data.enabled ? 'enabled' : 'disabled'}): ${data.pending} pending, ${data.delivered} delivered, ${data.failed} refused, ${data.dropped} dropped`,
+      ];
+      const h = data.head;
+      if (h) {
+        lines.push(
+          `head: ${h.notificationType} (event ${h.eventId}, delivery ${h.deliveryId}), ${h.attempts} attempt(s), next at ${h.nextAttemptAt}` +
+            (h.firstFailedAt ? `, failing since ${h.firstFailedAt}` : '') +
+            (h.claimed ? ', being sent' : ''),
+        );
+      }
+      return { data, text: lines.join('\n') };
+    },
+  );
+
+  action(
+    program
+      .command('deliveries')
+      .description('the delivery log of a business, newest first: every attempt with its result')
+      .argument('<businessId>', 'business (cabinet) id', positiveId('business id'))
+      .option('--subscription <id>', 'only this subscription', positiveId('subscription id'))
+      .option('--limit <n>', 'entries per page, 1..200 (default 50)', positiveId('limit'))
+      .option('--page-token <token>', 'the next page, as printed after a page'),
+    async (client, [businessId], opts) => {
+      const data = await client.get(`/businesses/${businessId}/deliveries`, {
+        subscriptionId: opts.subscription,
+        limit: opts.limit,
+        pageToken: opts.pageToken,
+      });
+      const rows = data.attempts.map((a: any) => [
+        a.startedAt,
+        a.subscriptionId,
+        a.notificationType,
+        a.eventId,
+        a.httpStatus,
+        `${a.latencyMs}ms`,
+        a.outcome,
+        [a.errorType, a.errorSubtype].filter(Boolean).join('/'),
+        a.nextAttemptAt ? `next ${a.nextAttemptAt}` : a.message,
+      ]);
+      let text = table(['TIME', 'SUB', 'TYPE', 'EVENT', 'HTTP', 'LATENCY', 'OUTCOME', 'ERROR', 'DETAIL'], rows);
+      if (data.paging.nextPageToken) text += `\nmore: --page-token ${data.paging.nextPageToken}`;
+      return { data, text };
+    },
+  );
+
+  action(
+    program.command('flush').description('deliver every notification that is due now, and wait until done'),
+    async (client) => {
+      const data = await client.post('/notifications/flush');
+      return {
+        data,
+        text: `${data.attempts} attempt(s): ${data.delivered} delivered, ${data.rejected} refused, ${data.retrying} to retry, ${data.gaveUp} gave up`,
+      };
+    },
+  );
 }

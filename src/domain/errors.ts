@@ -13,6 +13,8 @@ export type ErrorKind =
   | 'FILE_TOO_LARGE'
   // partner API, transport
   | 'BAD_REQUEST'
+  | 'BAD_PAGE_TOKEN'
+  | 'FIELD_SHUT_DOWN'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'API_DISABLED'
@@ -50,6 +52,10 @@ export const errors = {
     new AppError('RETURN_CHAT_NOT_ALLOWED', { returnId, model }),
   chatFinished: (chatId: number) => new AppError('CHAT_FINISHED', { chatId }),
   fileTooLarge: (size: number, max: number) => new AppError('FILE_TOO_LARGE', { size, max }),
+  badPageToken: () => new AppError('BAD_PAGE_TOKEN'),
+  /** A deprecated request field used after its shutdown date. */
+  fieldShutDown: (field: string, shutdownDate: string, replacement: string) =>
+    new AppError('FIELD_SHUT_DOWN', { field, shutdownDate, replacement }),
   badRequest: (message: string) => new AppError('BAD_REQUEST', { message }),
   unauthorized: (message: string) => new AppError('UNAUTHORIZED', { message }),
   forbidden: (message: string) => new AppError('FORBIDDEN', { message }),

@@ -175,6 +175,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_delivery_log': {
+      async up(db) {
+        // What each attempt led to, so the log reads without re-deriving the schedule.
+        await db.schema.alterTable('delivery_attempts').addColumn('outcome', 'text').execute();
+        await db.schema.alterTable('delivery_attempts').addColumn('next_attempt_at', big).execute();
+        await db.schema.alterTable('subscriptions').addColumn('disabled_at', big).execute();
+        await db.schema
+          .createIndex('delivery_attempts_subscription')
+          .on('delivery_attempts')
+          .columns(['subscription_id', 'id'])
+          .execute();
+      },
+    },
   };
 }
 
@@ -187,7 +200,11 @@ class InlineProvider implements MigrationProvider {
 
 /** Brings the schema up to date; throws with the failing migration's error. */
 export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: new InlineProvider(dialect) });
+  // Unless told the schema, Kysely finds its bookkeeping tables in any schema of the database, so
+  // a database holding several ymchat schemas (tests isolate themselves so) would skip creating them.
+  const schema =
+    dialect === 'postgres' ? (await sql<{ name: string }>`select current_schema() as name`.execute(db)).rows[0]?.name : undefined;
+  const migrator = new Migrator({ db, provider: new InlineProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

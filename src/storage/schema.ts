@@ -156,6 +156,8 @@ export interface SubscriptionTable {
   event_types: string;
   enabled: number;
   disabled_reason: string | null;
+  /** When the subscription was last disabled (failed PING, 14 days of failures). */
+  disabled_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -198,6 +200,10 @@ export interface DeliveryAttemptTable {
   error_type: string | null;
   error_subtype: string | null;
   message: string | null;
+  /** DELIVERED | REJECTED | WILL_RETRY | GAVE_UP | FAILED (a PING that was not answered properly). */
+  outcome: string | null;
+  /** When the next attempt is due, for WILL_RETRY. */
+  next_attempt_at: number | null;
 }
 
 export interface FaultTable {

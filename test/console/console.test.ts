@@ -51,7 +51,7 @@ describe.skipIf(!hasBrowser)('the web console, driven in headless Chromium', () 
   it('writes as the buyer: the message appears and the seller sees the status change', async () => {
     expect((await chatStatus(DEMO.chats.orderWaiting)).status).toBe('WAITING_FOR_CUSTOMER');
     await page.click(`#chats li[data-chat-id="${DEMO.chats.orderWaiting}"]`);
-    await page.waitForFunction("document.querySelector('#chatTitle').textContent.includes('5000002')");
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#chatTitle').textContent.includes('5000002'));
     await page.selectOption('#sender', 'CUSTOMER');
     await page.fill('#text', 'Фото отправил, посмотрите, пожалуйста');
     await page.click('#send');
@@ -61,12 +61,12 @@ describe.skipIf(!hasBrowser)('the web console, driven in headless Chromium', () 
 
   it('opens and closes a dispute as the arbiter', async () => {
     await page.click(`#chats li[data-chat-id="${DEMO.chats.order}"]`);
-    await page.waitForFunction("document.querySelector('#chatTitle').textContent.includes('5000001')");
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#chatTitle').textContent.includes('5000001'));
     await page.click('#openDispute');
-    await page.waitForFunction("document.querySelector('#chatMeta').textContent.includes('ARBITRAGE')");
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#chatMeta').textContent.includes('ARBITRAGE'));
     expect(await chatStatus(DEMO.chats.order)).toMatchObject({ type: 'ARBITRAGE', status: 'WAITING_FOR_ARBITER' });
     await page.click('#closeDispute');
-    await page.waitForFunction("document.querySelector('#chatMeta').dataset.status === 'FINISHED'");
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#chatMeta').dataset.status === 'FINISHED');
     expect((await chatStatus(DEMO.chats.order)).status).toBe('FINISHED');
     expect(await page.isDisabled('#send')).toBe(true);
   });
@@ -78,7 +78,7 @@ describe.skipIf(!hasBrowser)('the web console, driven in headless Chromium', () 
     await page.waitForSelector('.msg.CUSTOMER >> text=другой цвет');
     const before = await page.textContent('#clock');
     await page.click('[data-advance="+1h"]');
-    await page.waitForFunction(`document.querySelector('#clock').textContent !== ${JSON.stringify(before)}`);
+    await page.waitForFunction((b) => (globalThis as any).document.querySelector('#clock').textContent !== b, before);
     expect(await page.textContent('#clock')).toContain('2026-11-21 11:00:00 MSK');
     // Kept for a person to look at: what the console shows after the scenario.
     await page.screenshot({ path: path.join(os.tmpdir(), 'ymchat-console.png'), fullPage: true });

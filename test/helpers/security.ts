@@ -15,6 +15,10 @@ export interface SecuredRoute {
   request: () => InjectOptions;
   /** The business the path names (default: the demo business); null for business-less paths. */
   pathBusiness?: number | null;
+  /** Methods open to every Api-Key scope (getCampaigns): a key without chat scopes succeeds. */
+  anyScope?: boolean;
+  /** Api-Key-only methods: the 403 message OAuth callers get instead of an answer. */
+  apiKeyOnly?: string;
 }
 
 type Headers = Record<string, string>;
@@ -72,10 +76,14 @@ export function partnerSecuritySuite(route: SecuredRoute): void {
       expect(res.json()).toEqual(errorBody('FORBIDDEN', 'Client id is invalid'));
     });
 
-    it('403 for a key without a chat scope', async () => {
+    it(route.anyScope ? 'accepts a key of any scope' : '403 for a key without a chat scope', async () => {
       const res = await call(t, route, { 'api-key': DEMO.keys.pricingOnly });
-      expect(res.statusCode).toBe(403);
-      expect(res.json()).toEqual(errorBody('FORBIDDEN', 'Token does not have any of the scopes to access the API method'));
+      if (route.anyScope) {
+        expect(res.statusCode).toBeLessThan(300);
+      } else {
+        expect(res.statusCode).toBe(403);
+        expect(res.json()).toEqual(errorBody('FORBIDDEN', 'Token does not have any of the scopes to access the API method'));
+      }
     });
 
     it(route.write ? '403 for a read-only key' : 'accepts a read-only key', async () => {
@@ -110,14 +118,23 @@ export function partnerSecuritySuite(route: SecuredRoute): void {
       expect(res.json()).toEqual(errorBody('BAD_REQUEST', "Incorrect X-Business-Id header value: 'abc'"));
     });
 
-    it('accepts Bearer and legacy OAuth tokens of a user who sees the business', async () => {
-      const bearer = await call(t, route, { authorization: `Bearer ${DEMO.oauth.token}` });
-      expect(bearer.statusCode).toBeLessThan(300);
-      const legacy = await call(t, route, {
-        authorization: `OAuth oauth_token=${DEMO.oauth.token}, oauth_client_id=${DEMO.oauth.clientId}`,
-      });
-      expect(legacy.statusCode).toBeLessThan(300);
-    });
+    it(
+      route.apiKeyOnly ? 'refuses valid Bearer and legacy OAuth tokens with 403' : 'accepts Bearer and legacy OAuth tokens of a user who sees the business',
+      async () => {
+        const bearer = await call(t, route, { authorization: `Bearer ${DEMO.oauth.token}` });
+        const legacy = await call(t, route, {
+          authorization: `OAuth oauth_token=${DEMO.oauth.token}, oauth_client_id=${DEMO.oauth.clientId}`,
+        });
+        for (const res of [bearer, legacy]) {
+          if (route.apiKeyOnly) {
+            expect(res.statusCode).toBe(403);
+            expect(res.json()).toEqual(errorBody('FORBIDDEN', route.apiKeyOnly));
+          } else {
+            expect(res.statusCode).toBeLessThan(300);
+          }
+        }
+      },
+    );
 
     it('counts the hourly quota, answers 420 past it, and opens a new window on the hour', async () => {
       await t.services.limiter.quota.reset(BIZ);

@@ -1,8 +1,126 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { errors } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
+import { listAttempts, outboxState, type LogEntry, type OutboxState } from '../../notify/log.js';
+import {
+  createSubscription,
+  deleteSubscription,
+  enableSubscription,
+  getSubscription,
+  listSubscriptions,
+  requireBusiness,
+  type Subscription,
+} from '../../notify/subscriptions.js';
+import { Notifier } from '../../notify/worker.js';
+import { Id, controlRoute, time } from './kit.js';
 
-/** Notification subscriptions and the delivery log. */
+const BusinessParams = Type.Object({ businessId: Id });
+const SubscriptionParams = Type.Object({ businessId: Id, subscriptionId: Id });
+const DEFAULT_LOG_PAGE = 50;
+
+function subscriptionView(s: Subscription) {
+  return {
+    id: s.id,
+    businessId: s.businessId,
+    url: s.url,
+    eventTypes: s.eventTypes,
+    enabled: s.enabled,
+    disabledReason: s.disabledReason,
+    disabledAt: time(s.disabledAt),
+    createdAt: time(s.createdAt),
+    updatedAt: time(s.updatedAt),
+  };
+}
+
+function logView(e: LogEntry) {
+  return { ...e, startedAt: time(e.startedAt), nextAttemptAt: time(e.nextAttemptAt) };
+}
+
+function outboxView(o: OutboxState) {
+  return {
+    ...o,
+    head: o.head ? { ...o.head, firstFailedAt: time(o.head.firstFailedAt), nextAttemptAt: time(o.head.nextAttemptAt) } : null,
+  };
+}
+
+const encodePage = (id: number) => Buffer.from(`attempt:${id}`).toString('base64url');
+function decodePage(token: string): number {
+  const m = /^attempt:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  if (!m) throw errors.invalid(`Invalid pageToken '${token}'`);
+  return Number(m[1]);
+}
+
+/**
+ * Notification subscriptions and the delivery log (Market's cabinet pages "API notifications"
+ * and the notification log). Creating or enabling a subscription answers after its PING.
+ */
 export async function registerNotificationRoutes(app: FastifyInstance, services: Services): Promise<void> {
-  void app;
-  void services;
+  const db = () => services.storage.db;
+  const subscriptionUrl = '/businesses/:businessId/subscriptions/:subscriptionId';
+
+  controlRoute(
+    app,
+    {
+      method: 'POST',
+      url: '/businesses/:businessId/subscriptions',
+      params: BusinessParams,
+      body: Type.Object({ url: Type.String({ minLength: 1 }), eventTypes: Type.Optional(Type.Array(Type.String())) }),
+      created: true,
+    },
+    async ({ params, body }) => subscriptionView(await createSubscription(services, params.businessId, body)),
+  );
+
+  controlRoute(app, { method: 'GET', url: '/businesses/:businessId/subscriptions', params: BusinessParams }, async ({ params }) => ({
+    subscriptions: (await listSubscriptions(db(), params.businessId)).map(subscriptionView),
+    notifyPartnerMessages: services.config.notifyPartnerMessages,
+  }));
+
+  controlRoute(app, { method: 'GET', url: subscriptionUrl, params: SubscriptionParams }, async ({ params }) =>
+    subscriptionView(await getSubscription(db(), params.businessId, params.subscriptionId)),
+  );
+
+  controlRoute(app, { method: 'DELETE', url: subscriptionUrl, params: SubscriptionParams }, async ({ params }) =>
+    subscriptionView(await deleteSubscription(db(), params.businessId, params.subscriptionId)),
+  );
+
+  controlRoute(app, { method: 'POST', url: `${subscriptionUrl}/enable`, params: SubscriptionParams }, async ({ params }) =>
+    subscriptionView(await enableSubscription(services, params.businessId, params.subscriptionId)),
+  );
+
+  controlRoute(app, { method: 'GET', url: `${subscriptionUrl}/outbox`, params: SubscriptionParams }, async ({ params }) => {
+    const sub = await getSubscription(db(), params.businessId, params.subscriptionId);
+    return { subscriptionId: sub.id, enabled: sub.enabled, ...outboxView(await outboxState(db(), sub.id)) };
+  });
+
+  controlRoute(
+    app,
+    {
+      method: 'GET',
+      url: '/businesses/:businessId/deliveries',
+      params: BusinessParams,
+      querystring: Type.Object({
+        subscriptionId: Type.Optional(Id),
+        limit: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 200 })),
+        pageToken: Type.Optional(Type.String()),
+      }),
+    },
+    async ({ params, query }) => {
+      await requireBusiness(db(), params.businessId);
+      const limit = query.limit ?? DEFAULT_LOG_PAGE;
+      const beforeId = query.pageToken === undefined ? undefined : decodePage(query.pageToken);
+      // One more than asked tells whether another page exists.
+      const rows = await listAttempts(db(), params.businessId, { subscriptionId: query.subscriptionId, beforeId, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      return {
+        attempts: page.map(logView),
+        paging: rows.length > limit ? { nextPageToken: encodePage(page[page.length - 1].id) } : {},
+      };
+    },
+  );
+
+  controlRoute(app, { method: 'POST', url: '/notifications/flush' }, async () => {
+    services.notifier ??= new Notifier(services);
+    return services.notifier.runOnce();
+  });
 }

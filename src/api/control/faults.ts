@@ -1,0 +1,141 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { errors } from '../../domain/errors.js';
+import type { Fault, FaultKind } from '../../domain/faults.js';
+import { getBusiness } from '../../domain/sandbox-entities.js';
+import { HOUR_MS, windowStart } from '../../limits/quota.js';
+import type { Services } from '../../services.js';
+import { Id, controlRoute, idParams, time } from './kit.js';
+
+interface PartnerOperationInfo {
+  operationId: string;
+  hourlyLimit: number;
+}
+
+/**
+ * The partner methods this app serves, read from its own OpenAPI document (each operation
+ * carries `x-resource-limit`), so faults and quotas know every method without a second list.
+ */
+function partnerOperations(app: FastifyInstance): PartnerOperationInfo[] {
+  const doc = (app as unknown as { swagger(): { paths: Record<string, Record<string, Record<string, unknown>>> } }).swagger();
+  const out: PartnerOperationInfo[] = [];
+  for (const ops of Object.values(doc.paths)) {
+    for (const op of Object.values(ops)) {
+      if (typeof op.operationId === 'string' && typeof op['x-resource-limit'] === 'number') {
+        out.push({ operationId: op.operationId, hourlyLimit: op['x-resource-limit'] });
+      }
+    }
+  }
+  return out.sort((a, b) => a.operationId.localeCompare(b.operationId));
+}
+
+const faultView = (f: Fault) => ({
+  id: f.id,
+  businessId: f.businessId,
+  method: f.method,
+  kind: f.kind,
+  count: f.remaining,
+  probability: f.probability,
+  delayMs: f.delayMs,
+});
+
+/**
+ * Fault injection (the next N calls, or a share of calls, of a business's method answer 420, 500
+ * or 503 with Market's bodies, or late) and the hourly quotas. Faults live in the process.
+ */
+export function registerFaultRoutes(app: FastifyInstance, services: Services): void {
+  const db = () => services.storage.db;
+  let operations: PartnerOperationInfo[] | null = null;
+  const knownOperations = () => (operations ??= partnerOperations(app));
+  const checkMethod = (method: string, allowAll: boolean) => {
+    if (allowAll && method === '*') return;
+    if (!knownOperations().some((o) => o.operationId === method)) {
+      throw errors.invalid(`Unknown method '${method}': expected ${allowAll ? "'*' or " : ''}one of ${knownOperations().map((o) => o.operationId).join(', ')}`);
+    }
+  };
+
+  controlRoute(
+    app,
+    { method: 'GET', url: '/faults', querystring: Type.Object({ businessId: Type.Optional(Id) }) },
+    async ({ query }) => ({ faults: services.faults.list(query.businessId).map(faultView) }),
+  );
+  controlRoute(
+    app,
+    {
+      method: 'POST',
+      url: '/faults',
+      created: true,
+      body: Type.Object({
+        businessId: Id,
+        /** An operationId such as getChat, or `*` for every method of the business. */
+        method: Type.Optional(Type.String({ minLength: 1 })),
+        kind: Type.Union([Type.String(), Type.Integer()]),
+        /** The next N calls (default 1 when no probability is given). */
+        count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+        /** Or this share of calls, until removed. */
+        probability: Type.Optional(Type.Number()),
+        delayMs: Type.Optional(Type.Integer()),
+      }),
+    },
+    async ({ body }) => {
+      await getBusiness(db(), body.businessId);
+      const method = body.method ?? '*';
+      checkMethod(method, true);
+      if (body.count !== undefined && body.probability !== undefined) throw errors.invalid('Give count or probability, not both');
+      const fault = services.faults.add({
+        businessId: body.businessId,
+        method,
+        kind: String(body.kind).toUpperCase() as FaultKind,
+        remaining: body.probability === undefined ? (body.count ?? 1) : null,
+        probability: body.probability ?? null,
+        delayMs: body.delayMs ?? null,
+      });
+      return faultView(fault);
+    },
+  );
+  controlRoute(app, { method: 'DELETE', url: '/faults/:faultId', params: idParams('faultId') }, async ({ params }) => {
+    const fault = services.faults.list().find((f) => f.id === params.faultId);
+    if (!fault || !services.faults.remove(fault.id)) throw errors.notFound('Fault', params.faultId);
+    return faultView(fault);
+  });
+  controlRoute(
+    app,
+    { method: 'DELETE', url: '/faults', querystring: Type.Object({ businessId: Type.Optional(Id) }) },
+    async ({ query }) => {
+      const cleared = services.faults.list(query.businessId).length;
+      services.faults.clear(query.businessId);
+      return { cleared };
+    },
+  );
+
+  const QuotaQuery = Type.Object({ method: Type.Optional(Type.String({ minLength: 1 })) });
+  controlRoute(
+    app,
+    { method: 'GET', url: '/businesses/:businessId/quotas', params: idParams('businessId'), querystring: QuotaQuery },
+    async ({ params, query }) => {
+      await getBusiness(db(), params.businessId);
+      if (query.method !== undefined) checkMethod(query.method, false);
+      const window = windowStart(services.clock.now());
+      const stored = await services.limiter.quota.read(params.businessId);
+      const quotas = knownOperations()
+        .filter((op) => query.method === undefined || op.operationId === query.method)
+        .map((op) => {
+          const row = stored.find((r) => r.method === op.operationId && r.windowStart === window);
+          const limit = services.limiter.hourlyLimitOf({ ...op, resource: '' });
+          const used = row?.used ?? 0;
+          return { method: op.operationId, limit, used, remaining: Math.max(0, limit - used) };
+        });
+      return { businessId: params.businessId, windowStart: time(window), resetsAt: time(window + HOUR_MS), limitsEnabled: services.limiter.enabled, quotas };
+    },
+  );
+  controlRoute(
+    app,
+    { method: 'DELETE', url: '/businesses/:businessId/quotas', params: idParams('businessId'), querystring: QuotaQuery },
+    async ({ params, query }) => {
+      await getBusiness(db(), params.businessId);
+      if (query.method !== undefined) checkMethod(query.method, false);
+      await services.limiter.quota.reset(params.businessId, query.method);
+      return { businessId: params.businessId, reset: query.method ?? '*' };
+    },
+  );
+}

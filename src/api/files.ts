@@ -1,0 +1,150 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import { AppError } from '../domain/errors.js';
+import { getFile } from '../domain/messages.js';
+import type { Services } from '../services.js';
+import { envelope } from './errors.js';
+
+/**
+ * Chat files over HTTP: how uploads arrive (multipart/form-data), and the public links stored
+ * files are served back from (`payload[].url` of a message).
+ */
+
+const MULTIPART = 'multipart/form-data';
+
+/** The media type of a Content-Type header, without parameters, lower-cased. */
+function mediaTypeOf(header: string | undefined): string {
+  return (header ?? '').split(';')[0].trim().toLowerCase();
+}
+
+function declaredTypes(req: FastifyRequest): string[] | undefined {
+  return (req.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes;
+}
+
+function takesJsonBody(req: FastifyRequest): boolean {
+  return req.routeOptions.schema?.body !== undefined;
+}
+
+/**
+ * Registers multipart parsing (per-file size is checked by the upload's reader, which counts the
+ * whole file to report its size) and keeps each route to its own body types, as Spring's
+ * `consumes` does: a multipart route answers 415 to anything else before reading it, and a JSON
+ * route answers 415 to multipart.
+ */
+export async function registerUploads(app: FastifyInstance): Promise<void> {
+  await app.register(multipart, {
+    // No total cap: the 5 MB rule is per file and needs the real size; parts stay few and small.
+    limits: { fileSize: Infinity, files: 5, fields: 20, fieldSize: 64 * 1024, parts: 25, headerPairs: 100 },
+  });
+  app.addHook('preParsing', async (req, _reply, payload) => {
+    const declared = declaredTypes(req);
+    const contentType = req.headers['content-type'];
+    const media = mediaTypeOf(contentType);
+    if (declared?.includes(MULTIPART)) {
+      if (media !== MULTIPART) throw new AppError('UNSUPPORTED_MEDIA_TYPE', { contentType: contentType ?? '' });
+    } else if (takesJsonBody(req) && media.startsWith('multipart/')) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', { contentType: contentType ?? '' });
+    }
+    return payload;
+  });
+}
+
+const TOKEN = /^[0-9a-z!#$&^_.+-]+\/[0-9a-z!#$&^_.+-]+$/;
+
+const BY_EXTENSION: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  bmp: 'image/bmp',
+  heic: 'image/heic',
+  svg: 'image/svg+xml',
+  pdf: 'application/pdf',
+  txt: 'text/plain',
+  csv: 'text/csv',
+  doc: 'application/msword',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xls: 'application/vnd.ms-excel',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  zip: 'application/zip',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+};
+
+/** Declared types that say nothing: multipart's default for a part without Content-Type, and "bytes". */
+const VAGUE = new Set(['', 'text/plain', 'application/octet-stream']);
+
+/**
+ * The type a stored file is served with: what the uploader declared, unless that is vague and the
+ * extension tells more; `application/octet-stream` when neither says anything usable.
+ */
+export function contentTypeFor(name: string, declared: string | undefined): string {
+  const type = mediaTypeOf(declared);
+  const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase();
+  const guessed = ext ? BY_EXTENSION[ext] : undefined;
+  if (VAGUE.has(type) && guessed) return guessed;
+  return TOKEN.test(type) ? type : 'application/octet-stream';
+}
+
+/** Longest stored name in UTF-8 bytes (a file system's usual limit); keeps payload URLs under 2,000 characters. */
+export const MAX_NAME_BYTES = 255;
+
+/**
+ * The name a file is stored under: the uploader's base name without control characters, cut to
+ * 255 UTF-8 bytes keeping the extension; `file` when nothing is left.
+ */
+export function storedFileName(raw: string | undefined): string {
+  const clean = (raw ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  if (clean === '' || clean === '.' || clean === '..') return 'file';
+  if (Buffer.byteLength(clean, 'utf8') <= MAX_NAME_BYTES) return clean;
+  const ext = /\.[A-Za-z0-9]{1,16}$/.exec(clean)?.[0] ?? '';
+  let base = clean.slice(0, clean.length - ext.length);
+  const room = MAX_NAME_BYTES - Buffer.byteLength(ext, 'utf8');
+  // Cut by code points so no character is split.
+  const chars = Array.from(base);
+  let bytes = 0;
+  let keep = 0;
+  for (const ch of chars) {
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > room) break;
+    bytes += n;
+    keep++;
+  }
+  base = chars.slice(0, keep).join('');
+  return base + ext;
+}
+
+/** Types a browser may show in place; anything else downloads, so an upload never runs as a page of ymchat. */
+const INLINE = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/bmp', 'text/plain', 'text/csv']);
+
+function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/**
+ * `GET /files/{fileId}/{token}/{name}`: public like Market's download links; the random token makes
+ * the URL unguessable, and the name segment is only there for people and browsers.
+ */
+export function registerFileDownloads(app: FastifyInstance, services: Services): void {
+  // A wildcard rather than `:name`: encoded names run past the router's parameter length limit.
+  app.get('/files/:fileId/:token/*', { schema: { hide: true } as any }, async (req, reply) => {
+    const { fileId, token } = req.params as { fileId: string; token: string };
+    const file = /^\d{1,16}$/.test(fileId) ? await getFile(services.storage.db, Number(fileId), token) : undefined;
+    if (!file) {
+      const out = envelope('RESOURCE_NOT_FOUND');
+      return reply.code(out.statusCode).send(out.body);
+    }
+    const type = file.content_type;
+    // Uploads carry no charset; text in chats is UTF-8 in practice.
+    return reply
+      .header('Content-Type', type.startsWith('text/') ? `${type}; charset=utf-8` : type)
+      .header('Content-Disposition', contentDisposition(INLINE.has(type) ? 'inline' : 'attachment', file.name))
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Content-Security-Policy', "default-src 'none'; sandbox")
+      .header('Cache-Control', 'private, max-age=86400, immutable')
+      .send(Buffer.from(file.data));
+  });
+}

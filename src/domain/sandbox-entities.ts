@@ -1,0 +1,337 @@
+import crypto from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { BusinessTable, BuyerTable, CampaignTable, OrderTable, ReturnTable } from '../storage/schema.js';
+import type { Db, Storage } from '../storage/storage.js';
+import { syncSequences } from '../storage/sequences.js';
+import { isStoredId } from './chats.js';
+import { errors } from './errors.js';
+import type { PlacementModel } from './model.js';
+
+/**
+ * The sandbox's own records — businesses, stores, buyers, orders, returns — created and removed by
+ * the control API. Market gives sellers no way to make these; the sandbox needs them to exist.
+ */
+export interface SandboxContext {
+  storage: Storage;
+  clock: Clock;
+}
+
+/** Market's `ApiAvailabilityStatusType`. */
+export const API_AVAILABILITY = [
+  'AVAILABLE',
+  'DISABLED_BY_INACTIVITY',
+  'DISABLED_BY_NO_ACTIVE_CONTRACT',
+  'MANUALLY_DISABLED',
+  'DISABLED_BY_NO_PLACEMENT_TYPE',
+] as const;
+
+export interface Business {
+  id: number;
+  name: string;
+  createdAt: number;
+}
+
+export interface Campaign {
+  id: number;
+  businessId: number;
+  domain: string;
+  clientId: number;
+  placementModel: PlacementModel;
+  apiAvailability: string;
+  createdAt: number;
+}
+
+export interface Buyer {
+  id: number;
+  name: string | null;
+  publicId: string | null;
+  createdAt: number;
+}
+
+export interface Order {
+  id: number;
+  businessId: number;
+  campaignId: number;
+  buyerId: number | null;
+  createdAt: number;
+}
+
+export interface Return {
+  id: number;
+  businessId: number;
+  orderId: number;
+  campaignId: number;
+  createdAt: number;
+}
+
+type IdTable = 'businesses' | 'campaigns' | 'buyers' | 'orders' | 'returns';
+
+/**
+ * Inserts a row, with the caller's id when one is given (a taken id is a conflict); explicit ids
+ * move PostgreSQL's sequence past them so later rows do not collide.
+ */
+async function insertWithId(
+  ctx: SandboxContext,
+  table: IdTable,
+  entity: string,
+  id: number | undefined,
+  values: Record<string, unknown>,
+): Promise<number> {
+  const db = ctx.storage.db;
+  if (id !== undefined) {
+    const taken = await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst();
+    if (taken) throw errors.conflict(`${entity} '${id}' already exists`);
+  }
+  const row = await db
+    .insertInto(table)
+    .values({ ...(id !== undefined ? { id } : {}), ...values } as never)
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (id !== undefined) await syncSequences(ctx.storage);
+  return row.id;
+}
+
+function lookupId(id: number): number | null {
+  return isStoredId(id) ? id : null;
+}
+
+// Businesses
+
+const toBusiness = (r: Selectable<BusinessTable>): Business => ({
+  id: r.id,
+  name: r.name,
+  createdAt: r.created_at,
+});
+
+export async function createBusiness(ctx: SandboxContext, input: { id?: number; name: string }): Promise<Business> {
+  const id = await insertWithId(ctx, 'businesses', 'Business', input.id, { name: input.name, created_at: ctx.clock.now() });
+  return getBusiness(ctx.storage.db, id);
+}
+
+export async function listBusinesses(db: Db): Promise<Business[]> {
+  return (await db.selectFrom('businesses').selectAll().orderBy('id').execute()).map(toBusiness);
+}
+
+export async function getBusiness(db: Db, id: number): Promise<Business> {
+  const key = lookupId(id);
+  const row = key === null ? undefined : await db.selectFrom('businesses').selectAll().where('id', '=', key).executeTakeFirst();
+  if (!row) throw errors.notFound('Business', id);
+  return toBusiness(row);
+}
+
+/**
+ * Removes a business with everything that hangs on it: stores, orders, returns, chats, keys,
+ * subscriptions (by cascade), and its notification events and quota counters.
+ */
+export async function deleteBusiness(ctx: SandboxContext, id: number): Promise<Business> {
+  const business = await getBusiness(ctx.storage.db, id);
+  await ctx.storage.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('events').where('business_id', '=', id).execute();
+    await trx.deleteFrom('quota_counters').where('business_id', '=', id).execute();
+    await trx.deleteFrom('businesses').where('id', '=', id).execute();
+  });
+  return business;
+}
+
+// Campaigns (stores)
+
+const toCampaign = (r: Selectable<CampaignTable>): Campaign => ({
+  id: r.id,
+  businessId: r.business_id,
+  domain: r.domain,
+  clientId: r.client_id,
+  placementModel: r.placement_model as PlacementModel,
+  apiAvailability: r.api_availability,
+  createdAt: r.created_at,
+});
+
+export interface NewCampaign {
+  id?: number;
+  placementModel: PlacementModel;
+  domain?: string;
+  clientId?: number;
+  apiAvailability?: string;
+}
+
+export async function createCampaign(ctx: SandboxContext, businessId: number, input: NewCampaign): Promise<Campaign> {
+  const business = await getBusiness(ctx.storage.db, businessId);
+  const id = await insertWithId(ctx, 'campaigns', 'Campaign', input.id, {
+    business_id: business.id,
+    domain: input.domain ?? `${business.name} (${input.placementModel})`,
+    client_id: input.clientId ?? business.id,
+    placement_model: input.placementModel,
+    api_availability: input.apiAvailability ?? 'AVAILABLE',
+    created_at: ctx.clock.now(),
+  });
+  return getCampaign(ctx.storage.db, id);
+}
+
+export async function listCampaigns(db: Db, businessId: number): Promise<Campaign[]> {
+  await getBusiness(db, businessId);
+  const rows = await db.selectFrom('campaigns').selectAll().where('business_id', '=', businessId).orderBy('id').execute();
+  return rows.map(toCampaign);
+}
+
+export async function getCampaign(db: Db, id: number): Promise<Campaign> {
+  const key = lookupId(id);
+  const row = key === null ? undefined : await db.selectFrom('campaigns').selectAll().where('id', '=', key).executeTakeFirst();
+  if (!row) throw errors.notFound('Campaign', id);
+  return toCampaign(row);
+}
+
+/** Removes a store with its orders, returns and their chats. */
+export async function deleteCampaign(ctx: SandboxContext, id: number): Promise<Campaign> {
+  const campaign = await getCampaign(ctx.storage.db, id);
+  await ctx.storage.db.transaction().execute(async (trx) => {
+    // Chats name their store without a foreign key (DIRECT chats have none), so remove them here.
+    await trx.deleteFrom('chats').where('campaign_id', '=', id).execute();
+    await trx.deleteFrom('campaigns').where('id', '=', id).execute();
+  });
+  return campaign;
+}
+
+// Buyers
+
+const toBuyer = (r: Selectable<BuyerTable>): Buyer => ({
+  id: r.id,
+  name: r.name,
+  publicId: r.public_id,
+  createdAt: r.created_at,
+});
+
+export async function createBuyer(
+  ctx: SandboxContext,
+  input: { id?: number; name?: string | null; publicId?: string | null },
+): Promise<Buyer> {
+  const id = await insertWithId(ctx, 'buyers', 'Buyer', input.id, {
+    name: input.name ?? null,
+    public_id: input.publicId === undefined ? `buyer-${crypto.randomBytes(4).toString('hex')}` : input.publicId,
+    created_at: ctx.clock.now(),
+  });
+  return getBuyer(ctx.storage.db, id);
+}
+
+export async function listBuyers(db: Db): Promise<Buyer[]> {
+  return (await db.selectFrom('buyers').selectAll().orderBy('id').execute()).map(toBuyer);
+}
+
+export async function getBuyer(db: Db, id: number): Promise<Buyer> {
+  const key = lookupId(id);
+  const row = key === null ? undefined : await db.selectFrom('buyers').selectAll().where('id', '=', key).executeTakeFirst();
+  if (!row) throw errors.notFound('Buyer', id);
+  return toBuyer(row);
+}
+
+/** Removes a buyer; their orders and chats stay, without a customer (as an anonymised buyer). */
+export async function deleteBuyer(ctx: SandboxContext, id: number): Promise<Buyer> {
+  const buyer = await getBuyer(ctx.storage.db, id);
+  await ctx.storage.db.deleteFrom('buyers').where('id', '=', id).execute();
+  return buyer;
+}
+
+// Orders
+
+const toOrder = (r: Selectable<OrderTable>): Order => ({
+  id: r.id,
+  businessId: r.business_id,
+  campaignId: r.campaign_id,
+  buyerId: r.buyer_id,
+  createdAt: r.created_at,
+});
+
+/** An order in the business's first store unless a store is named; the buyer is optional. */
+export async function createOrder(
+  ctx: SandboxContext,
+  businessId: number,
+  input: { id?: number; campaignId?: number; buyerId?: number | null },
+): Promise<Order> {
+  const db = ctx.storage.db;
+  await getBusiness(db, businessId);
+  let campaignId = input.campaignId;
+  if (campaignId === undefined) {
+    const first = await db.selectFrom('campaigns').select('id').where('business_id', '=', businessId).orderBy('id').executeTakeFirst();
+    if (!first) throw errors.invalid(`Business '${businessId}' has no campaign: create one first`);
+    campaignId = first.id;
+  } else {
+    const campaign = await getCampaign(db, campaignId);
+    if (campaign.businessId !== businessId) throw errors.invalid(`Campaign '${campaignId}' belongs to business '${campaign.businessId}'`);
+  }
+  if (input.buyerId !== undefined && input.buyerId !== null) await getBuyer(db, input.buyerId);
+  const id = await insertWithId(ctx, 'orders', 'Order', input.id, {
+    business_id: businessId,
+    campaign_id: campaignId,
+    buyer_id: input.buyerId ?? null,
+    created_at: ctx.clock.now(),
+  });
+  return getOrder(db, id);
+}
+
+export async function listOrders(db: Db, businessId: number): Promise<Order[]> {
+  await getBusiness(db, businessId);
+  return (await db.selectFrom('orders').selectAll().where('business_id', '=', businessId).orderBy('id').execute()).map(toOrder);
+}
+
+export async function getOrder(db: Db, id: number): Promise<Order> {
+  const key = lookupId(id);
+  const row = key === null ? undefined : await db.selectFrom('orders').selectAll().where('id', '=', key).executeTakeFirst();
+  if (!row) throw errors.notFound('Order', id);
+  return toOrder(row);
+}
+
+/** Removes an order with its returns and the chats about either. */
+export async function deleteOrder(ctx: SandboxContext, id: number): Promise<Order> {
+  const order = await getOrder(ctx.storage.db, id);
+  await ctx.storage.db.transaction().execute(async (trx) => {
+    // Return chats carry their order's id too, so one delete covers both.
+    await trx.deleteFrom('chats').where('order_id', '=', id).where('business_id', '=', order.businessId).execute();
+    await trx.deleteFrom('orders').where('id', '=', id).execute();
+  });
+  return order;
+}
+
+// Returns
+
+const toReturn = (r: Selectable<ReturnTable>): Return => ({
+  id: r.id,
+  businessId: r.business_id,
+  orderId: r.order_id,
+  campaignId: r.campaign_id,
+  createdAt: r.created_at,
+});
+
+export async function createReturn(ctx: SandboxContext, businessId: number, input: { id?: number; orderId: number }): Promise<Return> {
+  const db = ctx.storage.db;
+  await getBusiness(db, businessId);
+  const order = await getOrder(db, input.orderId);
+  if (order.businessId !== businessId) throw errors.invalid(`Order '${order.id}' belongs to business '${order.businessId}'`);
+  const id = await insertWithId(ctx, 'returns', 'Return', input.id, {
+    business_id: businessId,
+    order_id: order.id,
+    campaign_id: order.campaignId,
+    created_at: ctx.clock.now(),
+  });
+  return getReturn(db, id);
+}
+
+export async function listReturns(db: Db, businessId: number): Promise<Return[]> {
+  await getBusiness(db, businessId);
+  return (await db.selectFrom('returns').selectAll().where('business_id', '=', businessId).orderBy('id').execute()).map(toReturn);
+}
+
+export async function getReturn(db: Db, id: number): Promise<Return> {
+  const key = lookupId(id);
+  const row = key === null ? undefined : await db.selectFrom('returns').selectAll().where('id', '=', key).executeTakeFirst();
+  if (!row) throw errors.notFound('Return', id);
+  return toReturn(row);
+}
+
+/** Removes a return and its chat. */
+export async function deleteReturn(ctx: SandboxContext, id: number): Promise<Return> {
+  const ret = await getReturn(ctx.storage.db, id);
+  await ctx.storage.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('chats').where('return_id', '=', id).where('business_id', '=', ret.businessId).execute();
+    await trx.deleteFrom('returns').where('id', '=', id).execute();
+  });
+  return ret;
+}
