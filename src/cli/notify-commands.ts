@@ -1,5 +1,5 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import { ControlClient, DEFAULT_URL } from './client.js';
+import { type Command, InvalidArgumentError } from 'commander';
+import { clientAction as action, positiveId, table } from './kit.js';
 
 /**
  * Notification subscriptions and the delivery log, over the control API. Each command prints a
@@ -8,48 +8,11 @@ import { ControlClient, DEFAULT_URL } from './client.js';
 
 const CHAT_EVENTS = ['CHAT_CREATED', 'CHAT_MESSAGE_SENT', 'CHAT_ARBITRAGE_STARTED', 'CHAT_ARBITRAGE_FINISHED'];
 
-function positiveId(what: string) {
-  return (value: string): number => {
-    if (!/^\d{1,16}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${what} must be a positive whole number`);
-    return Number(value);
-  };
-}
-
 function eventList(value: string): string[] {
   const types = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
   const unknown = types.find((t) => !CHAT_EVENTS.includes(t));
   if (unknown || types.length === 0) throw new InvalidArgumentError(`expected a comma-separated list of ${CHAT_EVENTS.join(', ')}`);
   return types;
-}
-
-interface Result {
-  text: string;
-  data: unknown;
-  /** Non-zero exit although the call worked (e.g. a subscription that stayed disabled). */
-  failed?: boolean;
-}
-
-/** Adds the connection options and `--json`, and prints what `fn` returns. */
-function action(cmd: Command, fn: (client: ControlClient, args: any[], opts: Record<string, any>) => Promise<Result>): Command {
-  return cmd
-    .addOption(new Option('--url <url>', `ymchat server (default ${DEFAULT_URL})`).env('YMCHAT_URL'))
-    .addOption(new Option('--admin-token <token>', 'control API token (default: read from <data-dir>/admin-token)').env('YMCHAT_ADMIN_TOKEN'))
-    .addOption(new Option('--data-dir <dir>', 'the server data folder holding admin-token (default ./data)').env('YMCHAT_DATA_DIR'))
-    .option('--json', 'print the JSON answer, for scripts')
-    .action(async (...params: unknown[]) => {
-      const command = params[params.length - 1] as Command;
-      const opts = command.opts();
-      const result = await fn(ControlClient.from(opts), command.processedArgs, opts);
-      process.stdout.write((opts.json ? JSON.stringify(result.data, null, 2) : result.text) + '\n');
-      if (result.failed) process.exitCode = 1;
-    });
-}
-
-function table(header: string[], rows: (string | number | null | undefined)[][]): string {
-  if (rows.length === 0) return '(none)';
-  const cells = [header, ...rows.map((r) => r.map((c) => (c === null || c === undefined || c === '' ? '-' : String(c))))];
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
 }
 
 const subscriptionLine = (s: any) =>
