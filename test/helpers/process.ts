@@ -10,9 +10,13 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `ymchat serve` as a real process and waits for its banner. Needs `npm run build` first. */
-export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
+/**
+ * Runs `ymchat serve` as a real process and waits for its banner. Needs `npm run build` first.
+ * `command` runs another ymchat (an installed package's bin) instead of this checkout's build.
+ */
+export async function spawnServer(args: string[], env: Record<string, string> = {}, command: string[] = [process.execPath, CLI]): Promise<ServerProcess> {
+  const [file, ...pre] = command;
+  const child = spawn(file, [...pre, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
