@@ -50,14 +50,14 @@ describe('ymchat listen', () => {
     try {
       await until(() => stderr.includes('Ready:'), () => stdout + stderr);
       const headers = { 'x-admin-token': TOKEN, 'content-type': 'application/json' };
-      const subs = await (await fetch(`${server.url}/_sandbox/businesses/${DEMO.businessId}/subscriptions`, { headers })).json();
+      const subs: any = await (await fetch(`${server.url}/_sandbox/businesses/${DEMO.businessId}/subscriptions`, { headers })).json();
       expect(subs.subscriptions).toHaveLength(1);
       expect(subs.subscriptions[0]).toMatchObject({ enabled: true });
       expect(stdout).toContain('PING');
 
       const res = await fetch(`${server.url}/_sandbox/chats/${DEMO.chats.order}/messages`, { method: 'POST', headers, body: JSON.stringify({ text: 'Где мой заказ?' }) });
       expect(res.status).toBe(201);
-      const { messageId } = await res.json();
+      const { messageId } = (await res.json()) as { messageId: number };
       await until(() => stdout.includes('→') && target!.notifications('/hook').length === 1, () => stdout + stderr);
       expect(stdout).toMatch(new RegExp(`CHAT_MESSAGE_SENT  \\{"chatId":${DEMO.chats.order},"messageId":"${messageId}"`));
       expect(stdout).toContain(`→ ${target.url}/hook: HTTP 200`);
@@ -66,7 +66,7 @@ describe('ymchat listen', () => {
       child.kill('SIGINT');
       expect(await exited).toBe(0);
       expect(stderr).toContain('deleted');
-      const after = await (await fetch(`${server.url}/_sandbox/businesses/${DEMO.businessId}/subscriptions`, { headers })).json();
+      const after: any = await (await fetch(`${server.url}/_sandbox/businesses/${DEMO.businessId}/subscriptions`, { headers })).json();
       expect(after.subscriptions).toEqual([]);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

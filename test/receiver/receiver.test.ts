@@ -128,7 +128,7 @@ describe("ymchat/receiver against ymchat's notification sender", () => {
   it('answers {version, name, time} and 405 for other verbs', async () => {
     const res = await fetch(listening.url, { method: 'POST', body: JSON.stringify({ notificationType: 'PING' }) });
     expect(res.status).toBe(200);
-    const answer = await res.json();
+    const answer: any = await res.json();
     expect(answer).toMatchObject({ version: '2.0', name: 'test-shop' });
     expect(Number.isNaN(Date.parse(answer.time))).toBe(false);
     expect((await fetch(listening.url)).status).toBe(405);
