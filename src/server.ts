@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import type { SandboxClock } from './clock.js';
 import type { Config } from './config.js';
 import { DEMO, isEmpty, seedDemo } from './domain/demo.js';
 import { createServices, type Services } from './services.js';
@@ -38,10 +39,18 @@ export function resolveAdminToken(config: Config): string {
   return token;
 }
 
-export async function startServer(input: Config): Promise<RunningServer> {
+/** What an embedding host (ymchat/testing) may hand in besides the config. */
+export interface StartOptions {
+  /** The clock to run on (e.g. already frozen), instead of a new real one. */
+  clock?: SandboxClock;
+  /** PostgreSQL: keep the tables in this schema (made when missing). */
+  pgSchema?: string;
+}
+
+export async function startServer(input: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const config = { ...input, adminToken: resolveAdminToken(input) };
-  const storage = await openStorage({ database: config.database, dataDir: config.dataDir, reset: config.reset });
-  const services = createServices(config, storage);
+  const storage = await openStorage({ database: config.database, dataDir: config.dataDir, reset: config.reset, pgSchema: opts.pgSchema });
+  const services = createServices(config, storage, opts.clock);
   try {
     await restoreClock(storage.db, services.clock);
     if (config.fixtures) await importFixturesFile(storage, services.clock, config.fixtures);

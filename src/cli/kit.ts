@@ -22,10 +22,7 @@ export function positiveId(what: string) {
  * and prints what `fn` returns when it runs.
  */
 export function clientAction(cmd: Command, fn: (client: ControlClient, args: any[], opts: Record<string, any>) => Promise<Result>): Command {
-  return cmd
-    .addOption(new Option('--url <url>', `ymchat server (default ${DEFAULT_URL})`).env('YMCHAT_URL'))
-    .addOption(new Option('--admin-token <token>', 'control API token (default: read from <data-dir>/admin-token)').env('YMCHAT_ADMIN_TOKEN'))
-    .addOption(new Option('--data-dir <dir>', 'the server data folder holding admin-token (default ./data)').env('YMCHAT_DATA_DIR'))
+  return connectionOptions(cmd)
     .option('--json', 'print the JSON answer, for scripts')
     .action(async (...params: unknown[]) => {
       const command = params[params.length - 1] as Command;
@@ -34,6 +31,14 @@ export function clientAction(cmd: Command, fn: (client: ControlClient, args: any
       process.stdout.write((opts.json ? JSON.stringify(result.data, null, 2) : result.text) + '\n');
       if (result.failed) process.exitCode = 1;
     });
+}
+
+/** `--url`, `--admin-token`, `--data-dir`: where the control API is and its token. */
+export function connectionOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--url <url>', `ymchat server (default ${DEFAULT_URL})`).env('YMCHAT_URL'))
+    .addOption(new Option('--admin-token <token>', 'control API token (default: read from <data-dir>/admin-token)').env('YMCHAT_ADMIN_TOKEN'))
+    .addOption(new Option('--data-dir <dir>', 'the server data folder holding admin-token (default ./data)').env('YMCHAT_DATA_DIR'));
 }
 
 /** Columns padded to their widest cell; empty cells show as `-`. */
