@@ -244,6 +244,11 @@ export class Simulation {
     if (this.options.time.kind === 'manual') this.deps.clock.freeze(Math.max(until, this.deps.clock.now()));
   }
 
+  /** When the next buyer, Market or arbiter action is due (sandbox ms), if any is left. */
+  nextActionAt(): number | null {
+    return this.queue.length > 0 ? this.queue[0].at : null;
+  }
+
   /** Manual runs: moves the frozen clock on by `ms` and runs what falls due. */
   async advanceBy(ms: number): Promise<void> {
     await this.advanceTo(this.deps.clock.now() + ms);
