@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { errors } from '../domain/errors.js';
-import { durationOf, resolveScenario } from './scenario.js';
+import { durationOf, MAX_CHATS_LIMIT, resolveScenario } from './scenario.js';
 import { Simulation, type SimulationDeps, type TimeMode } from './simulation.js';
 
 /** What starting a run may say; everything but the business is optional. */
@@ -32,10 +32,15 @@ export class SimulationRuns {
     if (this.active && !this.active.done) {
       throw errors.conflict(`A simulation is already running for business ${this.active.businessId}: stop it first (ymchat simulate stop)`);
     }
-    const overrides: Record<string, unknown> = { ...(req.scenario ?? {}) };
-    if (req.duration !== undefined) overrides.duration = durationOf('duration', req.duration);
-    if (req.maxChats !== undefined) overrides.maxChats = req.maxChats;
-    const scenario = resolveScenario({ preset: req.preset, scenario: overrides });
+    const scenario = resolveScenario({ preset: req.preset, scenario: req.scenario });
+    // The run's length and cap are the run's, not changes to the scenario (its name stays).
+    if (req.duration !== undefined) scenario.durationMs = durationOf('duration', req.duration);
+    if (req.maxChats !== undefined) {
+      if (!Number.isInteger(req.maxChats) || req.maxChats < 1 || req.maxChats > MAX_CHATS_LIMIT) {
+        throw errors.invalid(`'maxChats' must be a whole number from 1 to ${MAX_CHATS_LIMIT}, got ${req.maxChats}`);
+      }
+      scenario.maxChats = req.maxChats;
+    }
     const speed = req.speed ?? 1;
     if (!Number.isFinite(speed) || speed < 1 || speed > MAX_SPEED) throw errors.invalid(`'speed' must be a number from 1 to ${MAX_SPEED}, got ${speed}`);
     const seed = req.seed ?? crypto.randomInt(1, 2 ** 31);
