@@ -271,7 +271,9 @@ export class Simulation {
   }
 
   private async perform(item: Scheduled): Promise<void> {
-    const now = this.deps.clock.now();
+    // Buyers plan from the time an action was due, not from when a busy loop got to it, so a
+    // run's actions do not drift with the machine's load; stored timestamps are the clock's.
+    const now = item.at;
     const s = this.scenario;
     const c = item.chat;
     switch (item.kind) {
@@ -360,7 +362,7 @@ export class Simulation {
   private async ask(c: SimChat, text: string, action: string, now: number, messageId?: number): Promise<void> {
     const id = messageId ?? (await this.buyerWrites(c, text, true, action, now));
     c.questions++;
-    c.pendingSince = now;
+    c.pendingSince = this.deps.clock.now();
     c.pendingAfterId = id;
     c.followUps = 0;
     const s = this.scenario;
