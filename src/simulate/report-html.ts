@@ -54,7 +54,7 @@ function openChatsSvg(sc: Scorecard): string {
   const line = (cls: string, pick: (p: (typeof pts)[number]) => number) =>
     `<polyline class="${cls}" fill="none" points="${pts.map((p) => `${x(p.t)},${y(pick(p))}`).join(' ')}"/>`;
   const ticks = [0, 0.25, 0.5, 0.75, 1]
-    .map((f) => `<text class="tick" x="${x(f * tMax)}" y="${H - PAD.bottom + 16}">${esc(formatMs(f * tMax))}</text>`)
+    .map((f) => `<text class="tick" x="${x(f * tMax)}" y="${H - PAD.bottom + 16}"${f === 1 ? ' text-anchor="end"' : ''}>${esc(formatMs(f * tMax))}</text>`)
     .join('');
   return (
     `<svg id="open-chats" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Open chats over time">` +

@@ -489,7 +489,8 @@ export class Simulation {
     if (this.done) return;
     try {
       await this.observeReplies();
-      await this.sample(Math.min(this.deps.clock.now(), this.endsAt));
+      const at = Math.min(this.deps.clock.now(), this.endsAt);
+      if (this.samples.at(-1)?.t !== at - this.startedAt) await this.sample(at);
     } finally {
       this.state = state;
       this.stopReason = reason;
