@@ -98,6 +98,7 @@ export interface StatusSample {
 
 const REAL_TICK_MS = 100;
 const ACTION_LOG_LIMIT = 20_000;
+const MAX_SAMPLES = 2000;
 /** A real-time run whose clock stalls (frozen by someone) still ends, this long after it should. */
 const REAL_TIME_GRACE_MS = 60_000;
 
@@ -145,7 +146,11 @@ export class Simulation {
     readonly options: RunOptions,
   ) {
     if (options.time.kind === 'manual') deps.clock.freeze();
-    else if (options.time.kind === 'speed') deps.clock.set(deps.clock.now());
+    else if (options.time.kind === 'speed') {
+      // A frozen clock would give every answer between two steps the same time: let it run.
+      deps.clock.set(deps.clock.now());
+      deps.clock.resume();
+    }
     this.startedAt = deps.clock.now();
     this.arrivals = new Random(options.seed, 0);
     this.answersAtStart = deps.answers(options.businessId);
@@ -279,7 +284,8 @@ export class Simulation {
     switch (item.kind) {
       case 'sample':
         await this.sample(now);
-        this.schedule(item.at + s.sampleEveryMs, 'sample');
+        // At most MAX_SAMPLES counts per run, however small the scenario's interval.
+        this.schedule(item.at + Math.max(s.sampleEveryMs, Math.ceil(s.durationMs / MAX_SAMPLES)), 'sample');
         return;
       case 'arrival':
         if (this.chats.length >= s.maxChats) {

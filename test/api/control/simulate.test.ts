@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
 import { control } from '../../helpers/control.js';
 import { BIZ } from '../../helpers/demo.js';
+import { simulationRunsOf } from '../../../src/simulate/runs.js';
 
 const url = `/businesses/${BIZ}/simulation`;
 const message = (res: { json(): any }) => res.json().errors[0].message as string;
@@ -93,6 +94,21 @@ describe('control API: /_sandbox/businesses/:id/simulation', () => {
 
   it('a running simulation ends with the app', async () => {
     expect((await control(t, 'POST', url, { preset: 'steady', duration: '1h' })).statusCode).toBe(201);
-    // afterEach closes the app: the run must stop with it rather than write into a closed database.
+    const runs = simulationRunsOf(t.services, () => {
+      throw new Error('made by the app');
+    });
+    const sim = runs.running()!;
+    expect(sim.businessId).toBe(BIZ);
+    // The run must stop with the app rather than write into a closed database.
+    await t.app.close();
+    expect(runs.running()).toBe(null);
+    expect(sim.state).toBe('stopped');
+  });
+
+  it('a sped-up run lets a frozen clock run', async () => {
+    expect(t.clock.frozen).toBe(true);
+    expect((await control(t, 'POST', url, { preset: 'steady', duration: '1m', speed: 120 })).statusCode).toBe(201);
+    expect(t.clock.frozen).toBe(false);
+    expect((await untilDone(t)).state).toBe('finished');
   });
 });
