@@ -12,6 +12,7 @@ import { openApiOptions } from './api/openapi.js';
 import { registerControlApi } from './api/control/index.js';
 import { registerConsole } from './api/console.js';
 import { registerFileDownloads, registerUploads } from './api/files.js';
+import { registerAnswerCounter } from './api/partner-answers.js';
 
 export interface AppOptions {
   /** pino logger options, or false for none. */
@@ -83,6 +84,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   });
   app.addHook('onResponse', async (req, reply) => settleTicket(services, req, reply.statusCode));
   app.addHook('onRequestAbort', async (req) => settleTicket(services, req, 499));
+  registerAnswerCounter(app, services);
 
   const partner = new PartnerRouter(app, services);
   registerPartnerOperations(partner);

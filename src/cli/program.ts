@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { registerClientCommands } from './commands.js';
 import { registerNotifyCommands } from './notify-commands.js';
 import { registerListenCommand } from './listen-command.js';
+import { registerSimulateCommand } from './simulate-command.js';
 
 const program = new Command();
 program.name('ymchat').description('A sandbox of the Yandex Market Partner API chat service').version('0.1.0');
@@ -41,6 +42,7 @@ program
 registerClientCommands(program);
 registerNotifyCommands(program);
 registerListenCommand(program);
+registerSimulateCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const msg = e instanceof ConfigError ? `ymchat: ${e.message}` : `ymchat: ${(e as Error).message ?? e}`;

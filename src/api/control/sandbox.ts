@@ -6,6 +6,7 @@ import { registerCredentialRoutes } from './credentials.js';
 import { registerEntityRoutes } from './entities.js';
 import { registerFaultRoutes } from './faults.js';
 import { registerStateRoutes } from './state.js';
+import { registerSimulationRoutes } from './simulate.js';
 
 /** Businesses, campaigns, buyers, orders, returns, keys, buyer/arbiter/Market actions, clock, faults, state. */
 export async function registerSandboxRoutes(app: FastifyInstance, services: Services): Promise<void> {
@@ -15,4 +16,5 @@ export async function registerSandboxRoutes(app: FastifyInstance, services: Serv
   registerClockRoutes(app, services);
   registerFaultRoutes(app, services);
   registerStateRoutes(app, services);
+  registerSimulationRoutes(app, services);
 }
