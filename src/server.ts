@@ -67,6 +67,7 @@ export async function startServer(input: Config): Promise<RunningServer> {
     closed = true;
     await worker?.stop();
     await app.close();
+    await services.journal.close();
     await services.limiter.quota.close?.();
     await storage.close();
   };
@@ -86,6 +87,7 @@ export function banner(url: string, config: Config, demo: boolean): string {
     );
   }
   if (config.adminToken) lines.push(`Control API: ${url}/_sandbox (header X-Admin-Token: ${config.adminToken})`);
+  lines.push(`Console: ${url}/console`);
   lines.push(`OpenAPI: ${url}/openapi.json`);
   return lines.join('\n');
 }
