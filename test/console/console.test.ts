@@ -50,7 +50,7 @@ describe.skipIf(!hasBrowser)('the web console, driven in headless Chromium', () 
     if (profile) fs.rmSync(profile, { recursive: true, force: true });
   });
 
-  const partner = (method: string, url: string, body?: unknown, key = KEY) =>
+  const partner = (method: string, url: string, body?: unknown, key: string = KEY) =>
     fetch(`${base}${url}`, {
       method,
       headers: { 'Api-Key': key, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
