@@ -36,7 +36,7 @@ export interface Config {
 
 /** The request inspector's journal: how many calls it keeps and how much of each body. */
 export interface InspectorConfig {
-  /** Calls kept per business; older ones are dropped. */
+  /** Calls kept per business; older ones are dropped. 0 records nothing. */
   perBusiness: number;
   /** Bytes of a request or response body kept; the rest is cut and marked. */
   bodyBytes: number;
@@ -138,7 +138,7 @@ export function loadConfig(flags: ConfigInput = {}): Config {
     logLevel: flags.logLevel ?? env.YMCHAT_LOG_LEVEL ?? 'info',
     redisUrl: flags.redisUrl ?? env.YMCHAT_REDIS_URL ?? null,
     inspector: {
-      perBusiness: intSetting('inspector limit', flags.inspectorLimit ?? env.YMCHAT_INSPECTOR_LIMIT, 10_000, 1, 10_000_000),
+      perBusiness: intSetting('inspector limit', flags.inspectorLimit ?? env.YMCHAT_INSPECTOR_LIMIT, 10_000, 0, 10_000_000),
       bodyBytes: intSetting('inspector body bytes', flags.inspectorBodyBytes ?? env.YMCHAT_INSPECTOR_BODY_BYTES, 8192, 0, 10_000_000),
     },
   };

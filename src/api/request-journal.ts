@@ -45,6 +45,7 @@ function keyNameOf(req: FastifyRequest): string | null {
  * serialisation and write happens later, in the journal's batch.
  */
 export function registerRequestJournal(app: FastifyInstance, services: Services): void {
+  if (services.config.inspector.perBusiness === 0) return;
   app.addHook('onSend', (req, _reply, payload, done) => {
     if (operationOf(req) !== undefined) req.ymSent = payload;
     done(null, payload);

@@ -51,7 +51,7 @@ export interface RequestEntry {
   responseBody: string | null;
 }
 
-const BATCH_DELAY_MS = 50;
+const BATCH_DELAY_MS = 200;
 const MAX_BATCH = 500;
 const CUT_MARK = '…[truncated]';
 
@@ -99,6 +99,8 @@ export class RequestJournal {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Calls stored per business since its journal was last trimmed. */
+  private readonly sinceTrim = new Map<number | null, number>();
 
   constructor(
     private readonly db: () => Db,
@@ -167,13 +169,18 @@ export class RequestJournal {
         response_body: bodyText(c.responseBody, max),
       };
     });
-    const businesses = [...new Set(rows.map((r) => r.business_id))];
+    // Trimming walks the business's newest N ids, so it runs once per 5% of N new calls, not per
+    // batch: the journal may hold up to 5% more than N for a moment.
+    const every = Math.ceil(this.config.perBusiness / 20);
+    for (const r of rows) this.sinceTrim.set(r.business_id, (this.sinceTrim.get(r.business_id) ?? 0) + 1);
+    const due = [...this.sinceTrim].filter(([, n]) => n >= every).map(([b]) => b);
     await this.db()
       .transaction()
       .execute(async (trx) => {
         for (let i = 0; i < rows.length; i += 100) await trx.insertInto('request_log').values(rows.slice(i, i + 100)).execute();
-        for (const b of businesses) await trimBusiness(trx, b, this.config.perBusiness);
+        for (const b of due) await trimBusiness(trx, b, this.config.perBusiness);
       });
+    for (const b of due) this.sinceTrim.delete(b);
     this.onStored();
   }
 }

@@ -133,3 +133,15 @@ describe('the request journal survives a restart', () => {
     }
   });
 });
+
+describe('the request journal turned off', () => {
+  it('records nothing with a limit of 0', async () => {
+    const t = await buildTestApp({ config: { inspector: { perBusiness: 0, bodyBytes: 100 } } });
+    try {
+      expect((await sellerChat(t, DEMO.chats.order)).statusCode).toBe(200);
+      expect((await control(t, 'GET', '/requests')).json().requests).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
