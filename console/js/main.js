@@ -1,13 +1,17 @@
 // The console's frame: sign-in, the header (business, sandbox clock, live state), the panels and
 // the live stream that keeps them current.
 import { forgetSecret, loadFaults, loadKeys, loadQuotas, loadSubscriptions, wireAdmin } from './admin.js';
-import { closeChat, loadBuyers, loadChats, onChange as chatsChanged, openChat, wireChats } from './chats.js';
+import { closeChat, loadBuyers, loadChats, onChange as chatsChanged, openChat, openChatId, wireChats } from './chats.js';
 import { $, api, debounce, el, guarded, msk, notice, session, state, whenDenied } from './kit.js';
 import { fillOperations, loadRequests, onGoToChat, wireRequests } from './requests.js';
 
 const PANELS = ['chats', 'requests', 'keys', 'subscriptions', 'faults', 'quotas'];
 const LOADERS = {
-  chats: loadChats,
+  // Changes while another panel was shown were not followed here: read the open chat again too.
+  chats: async () => {
+    await loadChats();
+    if (openChatId() !== null) await openChat(openChatId());
+  },
   requests: loadRequests,
   keys: loadKeys,
   subscriptions: loadSubscriptions,
