@@ -87,7 +87,9 @@ export async function loadSubscriptions() {
         el(
           'td',
           { className: 'actions' },
-          action(s.enabled ? 'PING again' : 'Enable', () => enableSubscription(s), `${s.enabled ? 'PING' : 'Enable'} subscription ${s.id}`),
+          s.enabled
+            ? action('Disable', () => disableSubscription(s), `Disable subscription ${s.id}`)
+            : action('Enable', () => enableSubscription(s), `Enable subscription ${s.id}`),
           action('Outbox', () => showOutbox(s), `Outbox of subscription ${s.id}`),
           action('Delete', () => deleteSubscription(s), `Delete subscription ${s.id}`),
         ),
@@ -117,6 +119,13 @@ async function createSubscription() {
 
 async function enableSubscription(s) {
   pingResult(await api('POST', `/businesses/${state.businessId}/subscriptions/${s.id}/enable`));
+  await loadSubscriptions();
+}
+
+async function disableSubscription(s) {
+  await api('POST', `/businesses/${state.businessId}/subscriptions/${s.id}/disable`);
+  $('subResult').textContent = `Subscription ${s.id} disabled: notifications wait in its outbox until it is enabled again.`;
+  $('subResult').className = 'result';
   await loadSubscriptions();
 }
 
