@@ -209,6 +209,10 @@ describe.skipIf(!hasBrowser)('the web console, driven in headless Chromium', () 
     await page.click('#subRows button[aria-label^="Outbox"]');
     await page.waitForSelector('#outbox >> text=delivered 1');
     await shot('notifications');
+    await page.click('#subRows button[aria-label^="Disable"]');
+    await page.waitForSelector('#subRows td.error >> text=disabled: Disabled in the sandbox');
+    await page.click('#subRows button[aria-label^="Enable"]');
+    await page.waitForSelector('#subResult.ok');
   });
 
   it('quotas per method show used, remaining and until', async () => {
