@@ -56,6 +56,11 @@ export class LiveFeed {
     };
   }
 
+  /** Resolves once the comparison under way (the first one after a subscribe) is done. */
+  settled(): Promise<void> {
+    return this.checking ?? Promise.resolve();
+  }
+
   /** Something was written here: look soon rather than at the next tick. */
   nudge(): void {
     if (this.listeners.size === 0 || this.nudged) return;

@@ -43,7 +43,8 @@ export function registerLiveTicketRoute(app: FastifyInstance, tickets: LiveTicke
 /**
  * `GET /live`: server-sent events. `event: change` carries `{kinds, chatIds, businessIds, clock}`
  * whenever chats, messages, deliveries, the request journal, keys, subscriptions, the clock or
- * faults change, from whichever face or instance; `event: hello` opens the stream with the clock.
+ * faults change, from whichever face or instance; `event: hello` opens the stream with the clock,
+ * once every later change will be told.
  * Opened with `?ticket=` (browsers) or the usual admin token header (curl, scripts); checked here
  * because this route lives outside the header-only guard.
  */
@@ -79,7 +80,6 @@ export function registerLiveStream(
     });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     res.write('retry: 2000\n\n');
-    send('hello', { clock: clockView(services.clock) });
     const unsubscribe = services.live.subscribe((change: Change) => send('change', { ...change, clock: clockView(services.clock) }));
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     heartbeat.unref?.();
@@ -90,5 +90,8 @@ export function registerLiveStream(
     };
     req.raw.on('close', end);
     res.on('close', end);
+    // `hello` once the feed knows where things stand: any change after it will be told.
+    await services.live.settled();
+    if (!res.writableEnded) send('hello', { clock: clockView(services.clock) });
   });
 }

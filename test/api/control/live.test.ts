@@ -101,8 +101,6 @@ for (const dialect of dialects()) {
         expect(stream.contentType).toContain('text/event-stream');
         const hello = await stream.next((e) => e.event === 'hello');
         expect(hello.data.clock.mode).toBe('virtual');
-        // The stream reads its first markers before it can tell changes; give it that moment.
-        await new Promise((r) => setTimeout(r, 100));
         const sent = await fetch(`${base}/v2/businesses/${BIZ}/chats/message?chatId=${DEMO.chats.order}`, {
           method: 'POST',
           headers: { 'Api-Key': KEY, 'Content-Type': 'application/json' },
@@ -127,7 +125,6 @@ for (const dialect of dialects()) {
       const stream = await openStream(`${base}/_sandbox/live`, { 'X-Admin-Token': ADMIN_TOKEN });
       try {
         await stream.next((e) => e.event === 'hello');
-        await new Promise((r) => setTimeout(r, 100));
         // Written straight to the database, as another instance would: no in-process event at all.
         const ctx = { db: t.services.storage.db, clock: t.clock, notifyPartnerMessages: false };
         await postMessage(ctx, BIZ, DEMO.chats.orderWaiting, 'CUSTOMER', 'from elsewhere');
@@ -187,7 +184,6 @@ describe.skipIf(!PG_URL)('the live stream across two instances on one PostgreSQL
       const stream = await openStream(`${a.url}/_sandbox/live`, { 'X-Admin-Token': ADMIN_TOKEN });
       try {
         await stream.next((e) => e.event === 'hello');
-        await new Promise((r) => setTimeout(r, 100));
         const sent = await fetch(`${b.url}/v2/businesses/${BIZ}/chats/message?chatId=${DEMO.chats.direct}`, {
           method: 'POST',
           headers: { 'Api-Key': KEY, 'Content-Type': 'application/json' },
