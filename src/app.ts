@@ -13,6 +13,7 @@ import { registerControlApi } from './api/control/index.js';
 import { registerConsole } from './api/console.js';
 import { registerFileDownloads, registerUploads } from './api/files.js';
 import { registerAnswerCounter } from './api/partner-answers.js';
+import { registerRequestJournal } from './api/request-journal.js';
 
 export interface AppOptions {
   /** pino logger options, or false for none. */
@@ -85,6 +86,12 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.addHook('onResponse', async (req, reply) => settleTicket(services, req, reply.statusCode));
   app.addHook('onRequestAbort', async (req) => settleTicket(services, req, 499));
   registerAnswerCounter(app, services);
+  registerRequestJournal(app, services);
+  // A write through any face may change what the console shows: the live feed looks at once.
+  app.addHook('onResponse', (req, _reply, done) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') services.live.nudge();
+    done();
+  });
 
   const partner = new PartnerRouter(app, services);
   registerPartnerOperations(partner);
@@ -94,6 +101,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   registerConsole(app);
 
   app.get('/openapi.json', { schema: { hide: true } as any }, async () => app.swagger());
+  app.get('/', { schema: { hide: true } as any }, async (_req, reply) => reply.redirect('/console', 302));
   app.get('/health', { schema: { hide: true } as any }, async () => ({ status: 'OK' }));
   return app;
 }

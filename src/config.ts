@@ -31,6 +31,15 @@ export interface Config {
   logLevel: string;
   /** Optional Redis URL: hourly limits shared by every instance. */
   redisUrl: string | null;
+  inspector: InspectorConfig;
+}
+
+/** The request inspector's journal: how many calls it keeps and how much of each body. */
+export interface InspectorConfig {
+  /** Calls kept per business; older ones are dropped. 0 records nothing. */
+  perBusiness: number;
+  /** Bytes of a request or response body kept; the rest is cut and marked. */
+  bodyBytes: number;
 }
 
 export interface LimitsConfig {
@@ -91,6 +100,8 @@ export interface ConfigInput {
   worker?: string | boolean;
   logLevel?: string;
   redisUrl?: string;
+  inspectorLimit?: string;
+  inspectorBodyBytes?: string;
 }
 
 /** Builds the config from CLI flags (already parsed) and the environment. */
@@ -126,13 +137,17 @@ export function loadConfig(flags: ConfigInput = {}): Config {
     worker: boolSetting('worker', flags.worker ?? env.YMCHAT_WORKER, true),
     logLevel: flags.logLevel ?? env.YMCHAT_LOG_LEVEL ?? 'info',
     redisUrl: flags.redisUrl ?? env.YMCHAT_REDIS_URL ?? null,
+    inspector: {
+      perBusiness: intSetting('inspector limit', flags.inspectorLimit ?? env.YMCHAT_INSPECTOR_LIMIT, 10_000, 0, 10_000_000),
+      bodyBytes: intSetting('inspector body bytes', flags.inspectorBodyBytes ?? env.YMCHAT_INSPECTOR_BODY_BYTES, 8192, 0, 10_000_000),
+    },
   };
 }
 
 /** Config for tests and embedding: defaults with the given fields replaced. */
 export function testConfig(over: Partial<Config> = {}): Config {
   const base = loadConfigFrom({});
-  return { ...base, ...over, limits: { ...base.limits, ...(over.limits ?? {}) } };
+  return { ...base, ...over, limits: { ...base.limits, ...(over.limits ?? {}) }, inspector: { ...base.inspector, ...(over.inspector ?? {}) } };
 }
 
 function loadConfigFrom(flags: ConfigInput): Config {
@@ -152,5 +167,6 @@ function loadConfigFrom(flags: ConfigInput): Config {
     worker: false,
     logLevel: 'silent',
     redisUrl: null,
+    inspector: { perBusiness: 10_000, bodyBytes: 8192 },
   };
 }

@@ -76,6 +76,7 @@ export async function startServer(input: Config, opts: StartOptions = {}): Promi
     closed = true;
     await worker?.stop();
     await app.close();
+    await services.journal.close();
     await services.limiter.quota.close?.();
     await storage.close();
   };
@@ -95,6 +96,7 @@ export function banner(url: string, config: Config, demo: boolean): string {
     );
   }
   if (config.adminToken) lines.push(`Control API: ${url}/_sandbox (header X-Admin-Token: ${config.adminToken})`);
+  lines.push(`Console: ${url}/console`);
   lines.push(`OpenAPI: ${url}/openapi.json`);
   return lines.join('\n');
 }

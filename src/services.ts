@@ -5,6 +5,8 @@ import { Limiter } from './limits/limiter.js';
 import { SqlQuotaStore } from './limits/quota.js';
 import { RedisQuotaStore } from './limits/redis-quota.js';
 import type { Storage } from './storage/storage.js';
+import { RequestJournal } from './inspector/journal.js';
+import { LiveFeed } from './live/feed.js';
 
 /** Everything a request handler may use; built once by whoever starts the app. */
 export interface Services {
@@ -17,20 +19,31 @@ export interface Services {
   notifyOutbox: () => void;
   /** The notification sender of this process, if it runs one; the flush route makes one when not. */
   notifier?: { runOnce(): Promise<import('./notify/worker.js').FlushResult> };
+  /** The request inspector's journal of partner calls, written in batches off the request path. */
+  journal: RequestJournal;
+  /** Tells the console what changed, whoever changed it. */
+  live: LiveFeed;
 }
+
+const backgroundError = (what: string) => (err: unknown) =>
+  process.stderr.write(`ymchat: ${what} failed: ${(err as Error)?.message ?? String(err)}\n`);
 
 /** Wires the core objects over an open storage. */
 export function createServices(config: Config, storage: Storage, clock: SandboxClock = new SandboxClock()): Services {
+  const faults = new FaultBook();
+  const live = new LiveFeed(() => storage.db, () => JSON.stringify(faults.list()), backgroundError('live feed'));
   return {
     config,
     storage,
     clock,
+    journal: new RequestJournal(() => storage.db, config.inspector, () => live.nudge(), backgroundError('request journal')),
+    live,
     limiter: new Limiter(
       config.limits,
       clock,
       config.redisUrl ? new RedisQuotaStore(config.redisUrl) : new SqlQuotaStore(storage),
     ),
-    faults: new FaultBook(),
+    faults,
     notifyOutbox: () => {},
   };
 }

@@ -4,6 +4,7 @@ import { registerClientCommands } from './commands.js';
 import { registerNotifyCommands } from './notify-commands.js';
 import { registerListenCommand } from './listen-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
+import { registerRequestsCommand } from './requests-command.js';
 
 const program = new Command();
 program.name('ymchat').description('A sandbox of the Yandex Market Partner API chat service').version('0.1.0');
@@ -25,6 +26,8 @@ program
   .addOption(new Option('--parallel-limit <n>', 'parallel requests per business (default 4)').env('YMCHAT_PARALLEL_LIMIT'))
   .addOption(new Option('--compat-date <date>', 'behave as Market did on YYYY-MM-DD for deprecated fields').env('YMCHAT_COMPAT_DATE'))
   .addOption(new Option('--redis-url <url>', 'share hourly limits between instances through Redis').env('YMCHAT_REDIS_URL'))
+  .addOption(new Option('--inspector-limit <n>', 'partner calls the request inspector keeps per business (default 10000)').env('YMCHAT_INSPECTOR_LIMIT'))
+  .addOption(new Option('--inspector-body-bytes <n>', 'bytes of each request/response body the inspector keeps (default 8192)').env('YMCHAT_INSPECTOR_BODY_BYTES'))
   .addOption(new Option('--log-level <level>', 'pino level (default info)').env('YMCHAT_LOG_LEVEL'))
   .action(async (opts) => {
     const config = loadConfig(opts);
@@ -43,6 +46,7 @@ registerClientCommands(program);
 registerNotifyCommands(program);
 registerListenCommand(program);
 registerSimulateCommand(program);
+registerRequestsCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const msg = e instanceof ConfigError ? `ymchat: ${e.message}` : `ymchat: ${(e as Error).message ?? e}`;

@@ -139,6 +139,23 @@ export async function enableSubscription(services: Services, businessId: number,
   return ping(services, sub);
 }
 
+export const DISABLED_BY_HAND = 'Disabled in the sandbox';
+
+/**
+ * Stops a subscription's deliveries: new changes no longer notify it, and notifications already
+ * waiting stay in its outbox until it is enabled again (after a new PING).
+ */
+export async function disableSubscription(db: Db, nowMs: number, businessId: number, id: number): Promise<Subscription> {
+  const sub = await getSubscription(db, businessId, id);
+  if (!sub.enabled) return sub;
+  await db
+    .updateTable('subscriptions')
+    .set({ enabled: 0, disabled_reason: DISABLED_BY_HAND, disabled_at: nowMs, updated_at: nowMs })
+    .where('id', '=', sub.id)
+    .execute();
+  return getSubscription(db, businessId, id);
+}
+
 /** Removes a subscription with its pending notifications and its part of the delivery log. */
 export async function deleteSubscription(db: Db, businessId: number, id: number): Promise<Subscription> {
   const sub = await getSubscription(db, businessId, id);

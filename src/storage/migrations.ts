@@ -188,6 +188,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0030_request_log': {
+      async up(db) {
+        // The request inspector's journal of partner API calls: a record, not sandbox state.
+        await table(db, 'request_log')
+          .addColumn('business_id', big)
+          .addColumn('at', big, (c) => c.notNull())
+          .addColumn('clock_at', big, (c) => c.notNull())
+          .addColumn('method', 'text', (c) => c.notNull())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('operation_id', 'text', (c) => c.notNull())
+          .addColumn('key_name', 'text')
+          .addColumn('status', 'integer', (c) => c.notNull())
+          .addColumn('error_code', 'text')
+          .addColumn('error_message', 'text')
+          .addColumn('latency_ms', real, (c) => c.notNull())
+          .addColumn('rate_limit', 'text')
+          .addColumn('chat_id', big)
+          .addColumn('request_body', 'text')
+          .addColumn('response_body', 'text')
+          .execute();
+        await db.schema.createIndex('request_log_business').on('request_log').columns(['business_id', 'id']).execute();
+      },
+    },
   };
 }
 
@@ -215,7 +238,7 @@ export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<void> 
 /** Drops every table ymchat owns (reset). */
 export async function dropAll(db: Kysely<any>): Promise<void> {
   const order = [
-    'delivery_attempts', 'deliveries', 'events', 'subscriptions', 'faults', 'files', 'messages', 'chats',
+    'request_log', 'delivery_attempts', 'deliveries', 'events', 'subscriptions', 'faults', 'files', 'messages', 'chats',
     'returns', 'orders', 'buyers', 'oauth_tokens', 'oauth_user_businesses', 'oauth_users', 'api_keys',
     'campaigns', 'quota_counters', 'settings', 'businesses', 'kysely_migration', 'kysely_migration_lock',
   ];

@@ -24,6 +24,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptTable;
   faults: FaultTable;
   settings: SettingTable;
+  request_log: RequestLogTable;
 }
 
 export interface BusinessTable {
@@ -223,4 +224,31 @@ export interface FaultTable {
 export interface SettingTable {
   key: string;
   value: string;
+}
+
+/** One partner API call as the request inspector keeps it (bodies truncated, secrets never). */
+export interface RequestLogTable {
+  id: Generated<number>;
+  /** The business the call named or was made as; null when neither is known. */
+  business_id: number | null;
+  /** Wall-clock time the call arrived (ms), as the integration's own logs show it. */
+  at: number;
+  /** Sandbox clock at the same moment. */
+  clock_at: number;
+  method: string;
+  /** Path and query as sent. */
+  path: string;
+  operation_id: string;
+  /** Api-Key name or `oauth:<client id>`; null when the credential was not recognised. */
+  key_name: string | null;
+  status: number;
+  error_code: string | null;
+  error_message: string | null;
+  latency_ms: number;
+  /** JSON `{limit, remaining, until}` of the X-RateLimit-Resource-* headers, if sent. */
+  rate_limit: string | null;
+  /** The chat the call named (query `chatId`) or created. */
+  chat_id: number | null;
+  request_body: string | null;
+  response_body: string | null;
 }

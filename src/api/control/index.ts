@@ -4,6 +4,8 @@ import { errors } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
 import { registerSandboxRoutes } from './sandbox.js';
 import { registerNotificationRoutes } from './notifications.js';
+import { LiveTickets, registerLiveStream, registerLiveTicketRoute } from './live.js';
+import { registerRequestRoutes } from './requests.js';
 
 export const CONTROL_PREFIX = '/_sandbox';
 
@@ -30,6 +32,13 @@ function sameSecret(a: string, b: string): boolean {
  * keys never open it.
  */
 export async function registerControlApi(app: FastifyInstance, services: Services): Promise<void> {
+  const tickets = new LiveTickets();
+  const accepted = (headers: Record<string, string | string[] | undefined>) => {
+    const given = tokenOf(headers);
+    if (given === null) return null;
+    return services.config.adminToken !== null && sameSecret(given, services.config.adminToken);
+  };
+  await app.register(async (scope) => registerLiveStream(scope, services, tickets, accepted), { prefix: CONTROL_PREFIX });
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', async (req) => {
@@ -40,6 +49,8 @@ export async function registerControlApi(app: FastifyInstance, services: Service
       });
       await registerSandboxRoutes(scope, services);
       await registerNotificationRoutes(scope, services);
+      registerRequestRoutes(scope, services);
+      registerLiveTicketRoute(scope, tickets);
     },
     { prefix: CONTROL_PREFIX },
   );

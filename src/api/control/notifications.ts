@@ -6,6 +6,7 @@ import { listAttempts, outboxState, type LogEntry, type OutboxState } from '../.
 import {
   createSubscription,
   deleteSubscription,
+  disableSubscription,
   enableSubscription,
   getSubscription,
   listSubscriptions,
@@ -86,6 +87,10 @@ export async function registerNotificationRoutes(app: FastifyInstance, services:
 
   controlRoute(app, { method: 'POST', url: `${subscriptionUrl}/enable`, params: SubscriptionParams }, async ({ params }) =>
     subscriptionView(await enableSubscription(services, params.businessId, params.subscriptionId)),
+  );
+
+  controlRoute(app, { method: 'POST', url: `${subscriptionUrl}/disable`, params: SubscriptionParams }, async ({ params }) =>
+    subscriptionView(await disableSubscription(db(), services.clock.now(), params.businessId, params.subscriptionId)),
   );
 
   controlRoute(app, { method: 'GET', url: `${subscriptionUrl}/outbox`, params: SubscriptionParams }, async ({ params }) => {

@@ -84,6 +84,8 @@ export class PartnerRouter {
     this.app.route({
       method: op.method,
       url: op.url,
+      // Marks the route as a partner method: the request inspector records exactly these.
+      config: { operationId: op.operationId },
       schema: {
         operationId: op.operationId,
         summary: op.summary,

@@ -75,10 +75,13 @@ export async function readFilePart(req: FastifyRequest): Promise<NewFile> {
       }
       const name = storedFileName(part.filename);
       found = { name, contentType: contentTypeFor(name, part.mimetype), data };
+      // The request inspector shows uploads by name and size only.
+      req.ymUpload = { file: { name, size, contentType: found.contentType } };
     }
   } catch (e) {
     throw multipartError(e);
   }
+  if (oversize !== null) req.ymUpload = { file: { size: oversize } };
   if (oversize !== null) throw errors.fileTooLarge(oversize, MAX_FILE_BYTES);
   if (!found) throw errors.badRequest(`Required request part '${FILE_PART}' is not present`);
   if (found.data.byteLength === 0) throw errors.badRequest(`File '${found.name}' is empty`);
