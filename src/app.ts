@@ -9,7 +9,7 @@ import { MAX_BODY_BYTES, registerBodyParsers } from './api/body-parsers.js';
 import { PartnerRouter, setRateHeaders, settleTicket } from './api/partner/route.js';
 import { registerPartnerOperations } from './api/partner/index.js';
 import { openApiOptions } from './api/openapi.js';
-import { registerControlApi } from './api/control/index.js';
+import { checkAdminToken, isControlPath, registerControlApi } from './api/control/index.js';
 import { registerConsole } from './api/console.js';
 import { registerFileDownloads, registerUploads } from './api/files.js';
 
@@ -71,9 +71,13 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     reply.code(out.statusCode).send(out.body);
   });
 
-  app.setNotFoundHandler((_req, reply) => {
+  const partner = new PartnerRouter(app, services);
+  app.setNotFoundHandler(async (req, reply) => {
+    // The control API's paths are not listed to callers without its token.
+    if (isControlPath(req.url)) checkAdminToken(services, req.headers);
+    await partner.showQuotaNear(req, reply);
     const out = envelope('RESOURCE_NOT_FOUND');
-    reply.code(out.statusCode).send(out.body);
+    return reply.code(out.statusCode).send(out.body);
   });
 
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -84,7 +88,6 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.addHook('onResponse', async (req, reply) => settleTicket(services, req, reply.statusCode));
   app.addHook('onRequestAbort', async (req) => settleTicket(services, req, 499));
 
-  const partner = new PartnerRouter(app, services);
   registerPartnerOperations(partner);
   partner.finish();
   registerFileDownloads(app, services);

@@ -68,4 +68,13 @@ describe.skipIf(!built)('ymchat serve, a real process on a real port', () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe("ymchat: port must be a whole number, got 'eighty'");
   });
+
+  it('refuses a compatibility date that names no real day', async () => {
+    const { spawnSync } = await import('node:child_process');
+    for (const bad of ['2026-13-45', '2026-02-30', '2026-1-5']) {
+      const r = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--compat-date', bad], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`ymchat: compat date must be a real day as YYYY-MM-DD, got '${bad}'`);
+    }
+  });
 });
