@@ -9,6 +9,7 @@ import { MAX_BODY_BYTES, registerBodyParsers } from './api/body-parsers.js';
 import { PartnerRouter, setRateHeaders, settleTicket } from './api/partner/route.js';
 import { registerPartnerOperations } from './api/partner/index.js';
 import { openApiOptions } from './api/openapi.js';
+import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrors } from './api/transport-errors.js';
 import { checkAdminToken, isControlPath, registerControlApi } from './api/control/index.js';
 import { registerConsole } from './api/console.js';
 import { registerFileDownloads, registerUploads } from './api/files.js';
@@ -39,8 +40,10 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
           },
     bodyLimit: MAX_BODY_BYTES,
     rewriteUrl: (req) => stripFormatSuffix(req.url ?? '/'),
-    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: MAX_PARAM_LENGTH },
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
   });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -75,7 +78,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.setNotFoundHandler(async (req, reply) => {
     // The control API's paths are not listed to callers without its token.
     if (isControlPath(req.url)) checkAdminToken(services, req.headers);
-    await partner.showQuotaNear(req, reply);
+    await partner.answerUnrouted(req, reply);
     const out = envelope('RESOURCE_NOT_FOUND');
     return reply.code(out.statusCode).send(out.body);
   });

@@ -92,7 +92,7 @@ async function showUntouchedQuota(services: Services, reply: FastifyReply, op: L
 export class PartnerRouter {
   private readonly methodsByPath = new Map<string, Set<string>>();
   /** The first operation on each path, whose quota a 405 or a 404 near it shows. */
-  private readonly operationByPath = new Map<string, { op: LimitedOperation; pattern: RegExp }>();
+  private readonly operationByPath = new Map<string, { op: LimitedOperation; pattern: RegExp; exact: RegExp }>();
 
   constructor(
     private readonly app: FastifyInstance,
@@ -111,7 +111,7 @@ export class PartnerRouter {
     if (!this.operationByPath.has(op.url)) {
       // `/v2/businesses/:businessId/chat` → any version, any case, trailing slashes: the 404s a client meant for it.
       const body = op.url.replace(/^\/v2/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:businessId/, '(\\d{1,16})').replace(/:\w+/g, '[^/]+');
-      this.operationByPath.set(op.url, { op, pattern: new RegExp(`^/v\\d+${body}/*$`, 'i') });
+      this.operationByPath.set(op.url, { op, pattern: new RegExp(`^/v\\d+${body}/*$`, 'i'), exact: new RegExp(`^/v2${body}$`) });
     }
 
     this.app.route({
@@ -215,15 +215,17 @@ export class PartnerRouter {
 
   /**
    * A 404 for a path that names a partner method in another spelling (other version or case, a
-   * trailing slash) still shows that method's quota for the business in the path.
+   * trailing slash) still shows that method's quota for the business in the path. A verb the
+   * router does not route at all (PROPFIND…) on a method's own path is 405, as the others are.
    */
-  async showQuotaNear(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async answerUnrouted(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
-    for (const { op, pattern } of this.operationByPath.values()) {
+    for (const { op, pattern, exact } of this.operationByPath.values()) {
       const m = pattern.exec(path);
       if (!m) continue;
       const owner = m[1] !== undefined ? Number(m[1]) : quotaOwnerHint(req, await authenticate(this.services.storage.db, req.headers).catch(() => undefined));
       await showUntouchedQuota(this.services, reply, op, owner);
+      if (exact.test(path)) throw new AppError('METHOD_NOT_ALLOWED', { method: req.method });
       return;
     }
   }
