@@ -57,7 +57,7 @@ export function rawRequest(port: number, request: Buffer | string, timeoutMs = 1
         const c = l.indexOf(':');
         headers[l.slice(0, c).trim().toLowerCase()] = l.slice(c + 1).trim();
       }
-      let body = all.subarray(split + 4);
+      let body: Buffer = all.subarray(split + 4);
       if (headers['transfer-encoding'] === 'chunked') body = dechunk(body);
       resolve({ status, headers, body });
     });
