@@ -15,6 +15,7 @@ describe.skipIf(!hasBrowser)('the web console, driven in headless Chromium', () 
   let browser: Browser;
   let page: Page;
   let base: string;
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     t = await buildTestApp();
@@ -27,6 +28,9 @@ describe.skipIf(!hasBrowser)('the web console, driven in headless Chromium', () 
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage();
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -46,6 +50,26 @@ describe.skipIf(!hasBrowser)('the web console, driven in headless Chromium', () 
     await page.click('#connect');
     await page.waitForSelector(`#chats li[data-chat-id="${DEMO.chats.orderWaiting}"]`);
     expect(await page.isVisible('#error')).toBe(false);
+    // The token is kept for this tab only.
+    const stored = await page.evaluate(() => {
+      const w = globalThis as any;
+      return [w.localStorage.getItem('ymchat.adminToken'), w.sessionStorage.getItem('ymchat.adminToken')];
+    });
+    expect(stored).toEqual([null, ADMIN_TOKEN]);
+  });
+
+  it('runs under a CSP that blocks inline scripts: its own script works, an injected one does not', async () => {
+    const ran = await page.evaluate(async () => {
+      const w = globalThis as any;
+      const s = w.document.createElement('script');
+      s.textContent = 'globalThis.__injected = true';
+      w.document.body.append(s);
+      await new Promise((r) => setTimeout(r, 50));
+      return w.__injected === true;
+    });
+    expect(ran).toBe(false);
+    expect(cspViolations.some((v) => /inline/i.test(v))).toBe(true);
+    cspViolations.length = 0;
   });
 
   it('writes as the buyer: the message appears and the seller sees the status change', async () => {
@@ -80,6 +104,8 @@ describe.skipIf(!hasBrowser)('the web console, driven in headless Chromium', () 
     await page.click('[data-advance="+1h"]');
     await page.waitForFunction((b) => (globalThis as any).document.querySelector('#clock').textContent !== b, before);
     expect(await page.textContent('#clock')).toContain('2026-11-21 11:00:00 MSK');
+    // Everything the console does needs nothing the policy forbids.
+    expect(cspViolations).toEqual([]);
     // Kept for a person to look at: what the console shows after the scenario.
     await page.screenshot({ path: path.join(os.tmpdir(), 'ymchat-console.png'), fullPage: true });
   });
