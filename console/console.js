@@ -101,7 +101,7 @@
       const data = await api('GET', `/businesses/${business}/deliveries?limit=20`);
       const rows = data.attempts || data.deliveries || [];
       $('deliveries').replaceChildren(...rows.map((a) => el('tr', {},
-        el('td', { textContent: fmt(a.startedAt || a.time || '') }),
+        el('td', { textContent: fmt(a.startedAt || a.time || '') + (a.clock === 'virtual' ? ' (virtual)' : '') }),
         el('td', { textContent: a.notificationType || a.eventType || a.type || '' }),
         el('td', { textContent: String(a.httpStatus ?? a.status ?? '') }),
         el('td', { textContent: a.latencyMs !== undefined ? `${a.latencyMs} ms` : '' }),

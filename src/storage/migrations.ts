@@ -188,6 +188,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0040_delivery_attempt_clock': {
+      async up(db) {
+        // Whether `started_at` was read from the sandbox's virtual clock or from real time (null: not recorded).
+        await db.schema.alterTable('delivery_attempts').addColumn('clock', 'text').execute();
+      },
+    },
   };
 }
 
