@@ -6,7 +6,10 @@ import { AppError, errors } from '../../domain/errors.js';
 import { LimitError, type LimitedOperation, type RateHeaders, type Ticket } from '../../limits/limiter.js';
 import type { Services } from '../../services.js';
 import { authenticate, canSeeBusiness, checkBusinessHeader, hasAnyScope } from '../auth.js';
-import { ErrorResponses } from '../schemas/common.js';
+import { errorResponses } from '../schemas/common.js';
+
+/** Route-schema key of a body the OpenAPI document shows but route validation never sees. */
+export const DOCUMENTED_BODY = 'x-documented-body';
 
 export const READ_SCOPES: readonly Scope[] = ['all-methods', 'all-methods:read-only', 'communication'];
 export const WRITE_SCOPES: readonly Scope[] = ['all-methods', 'communication'];
@@ -29,6 +32,10 @@ export interface PartnerOperation<P extends TSchema, Q extends TSchema, B extend
   body?: B;
   /** Content types the body may come in (default JSON). */
   consumes?: readonly string[];
+  /** A body read by the handler itself (multipart), shown in the OpenAPI document only. */
+  documentedBody?: TSchema;
+  /** Error statuses the method declares, as Market's spec does (default: all of them). */
+  errorStatuses?: readonly number[];
   response: R;
 }
 
@@ -122,12 +129,13 @@ export class PartnerRouter {
         summary: op.summary,
         description: op.description,
         tags: op.tags ?? ['chats'],
-        security: [{ ApiKey: [] }, { OAuth: [] }],
+        security: [{ ApiKey: [] }, { OAuth: ['market:partner-api'] }],
         ...(op.params ? { params: op.params } : {}),
         ...(op.querystring ? { querystring: op.querystring } : {}),
         ...(op.body ? { body: op.body } : {}),
         ...(op.consumes ? { consumes: op.consumes } : {}),
-        response: { 200: op.response, ...ErrorResponses },
+        ...(op.documentedBody ? { [DOCUMENTED_BODY]: op.documentedBody } : {}),
+        response: { 200: op.response, ...errorResponses(op.errorStatuses) },
         'x-auth-scopes': op.scopes,
         'x-resource-limit': op.hourlyLimit,
       } as any,

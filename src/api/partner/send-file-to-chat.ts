@@ -5,7 +5,7 @@ import { MAX_FILE_BYTES, type NewFile, postMessage } from '../../domain/chat-act
 import { AppError, errors } from '../../domain/errors.js';
 import { actionContext } from '../../services.js';
 import { contentTypeFor, storedFileName } from '../files.js';
-import { BusinessIdParams, EmptyApiResponse, Int64Id } from '../schemas/common.js';
+import { BusinessIdParams, EmptyApiResponse, Int64Id, SendFileToChatRequest } from '../schemas/common.js';
 import { type PartnerRouter, WRITE_SCOPES } from './route.js';
 
 /** The multipart part the file comes in. */
@@ -24,6 +24,7 @@ export const sendFileToChatOperation = {
   params: BusinessIdParams,
   querystring: Type.Object({ chatId: Int64Id('Идентификатор чата.') }),
   consumes: ['multipart/form-data'],
+  documentedBody: SendFileToChatRequest,
   response: { ...EmptyApiResponse, description: 'Пустой ответ. Означает, что файл отправлен.' },
 } as const;
 
