@@ -6,7 +6,9 @@ import { messages } from './validation.js';
 export const MAX_BODY_BYTES = 512 * 1024;
 
 function parseJson(buf: Buffer): unknown {
-  const body = decodeUtf8(buf);
+  // A leading byte-order mark is allowed, as Jackson allows it.
+  const text = decodeUtf8(buf);
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim().length === 0) throw errors.badRequest(messages.bodyMissing());
   return parseJsonText(body);
 }

@@ -52,6 +52,8 @@ describe.each(dialects())('JSON bodies as Market reads them (%s)', (dialect) => 
     expect(lone.json()).toEqual(errorBody('BAD_REQUEST', 'JSON: Unmatched first part of surrogate pair (0xD800)'));
     const low = await post(GET_CHATS, '{"statuses":["\\udc00"]}');
     expect(low.json()).toEqual(errorBody('BAD_REQUEST', 'JSON: Unmatched second part of surrogate pair (0xDC00)'));
+    // A byte-order mark is allowed, as Jackson allows it.
+    expect((await post(SEND, Buffer.from('\ufeff{"message":"bom"}', 'utf8'))).statusCode).toBe(200);
     const pair = await post(SEND, '{"message":"\\ud83d\\ude00"}');
     expect(pair.statusCode).toBe(200);
     expect((await history()).at(-1)!.message).toBe('😀');
