@@ -6,7 +6,7 @@ import type { Services } from './services.js';
 import { REASON_PHRASES, envelope, formatError } from './api/errors.js';
 import { validatorCompiler } from './api/validation.js';
 import { MAX_BODY_BYTES, registerBodyParsers } from './api/body-parsers.js';
-import { PartnerRouter, setRateHeaders, settleTicket } from './api/partner/route.js';
+import { PartnerRouter, setRateHeaders, settleTicket, showQuotaOnRefusal } from './api/partner/route.js';
 import { registerPartnerOperations } from './api/partner/index.js';
 import { openApiOptions } from './api/openapi.js';
 import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrors } from './api/transport-errors.js';
@@ -51,7 +51,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await registerUploads(app);
   await app.register(swagger, openApiOptions(services.config));
 
-  app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+  app.setErrorHandler(async (err: FastifyError | AppError, req, reply) => {
     let out;
     if (err instanceof AppError) {
       if (err instanceof LimitError && err.headers) setRateHeaders(reply, err.headers);
@@ -71,7 +71,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       req.log.error({ err }, 'unexpected failure');
       out = envelope('INTERNAL');
     }
-    reply.code(out.statusCode).send(out.body);
+    await showQuotaOnRefusal(services, req, reply);
+    return reply.code(out.statusCode).send(out.body);
   });
 
   const partner = new PartnerRouter(app, services);

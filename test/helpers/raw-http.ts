@@ -41,7 +41,9 @@ export function rawRequest(port: number, request: Buffer | string, timeoutMs = 1
       socket.destroy();
       reject(new Error('no answer in time'));
     }, timeoutMs);
-    socket.on('connect', () => socket.end(request));
+    // Written, not ended: like a real client, the socket stays open until the server answers and
+    // closes it (every request here says `Connection: close`, or is one the server refuses).
+    socket.on('connect', () => socket.write(request));
     socket.on('data', (d) => chunks.push(d));
     // A server that answers before reading everything may reset the connection: what arrived counts.
     socket.on('error', () => undefined);

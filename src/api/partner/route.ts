@@ -85,6 +85,19 @@ function quotaOwnerHint(req: FastifyRequest, principal: Principal | undefined): 
   return null;
 }
 
+/** Route-config key under which a partner route keeps its operation (for answers outside its handler). */
+const PARTNER_OPERATION = 'ymPartnerOperation';
+
+/**
+ * An error answer of a partner route that the limiter never saw (401, 403, 400 for the business
+ * header) still shows the quota it did not touch. Called by the app's one error handler.
+ */
+export async function showQuotaOnRefusal(services: Services, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const op = (req.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[PARTNER_OPERATION] as LimitedOperation | undefined;
+  if (!op || reply.hasHeader('X-RateLimit-Resource-Limit')) return;
+  await showUntouchedQuota(services, reply, op, quotaOwnerHint(req, req.ymPrincipal));
+}
+
 /** Rate-limit headers on an answer the limiter never saw; a failure to read them never changes the answer. */
 async function showUntouchedQuota(services: Services, reply: FastifyReply, op: LimitedOperation, owner: number | null): Promise<void> {
   if (owner === null) return;
@@ -139,30 +152,25 @@ export class PartnerRouter {
         'x-auth-scopes': op.scopes,
         'x-resource-limit': op.hourlyLimit,
       } as any,
+      config: { [PARTNER_OPERATION]: op },
       onRequest: async (req, reply) => {
+        const principal = await authenticate(services.storage.db, req.headers);
+        req.ymPrincipal = principal;
         const rawBusiness = (req.params as Record<string, string | undefined>).businessId;
-        let businessId: number | null = null;
-        try {
-          const principal = await authenticate(services.storage.db, req.headers);
-          req.ymPrincipal = principal;
-          const headerBusiness = checkBusinessHeader(req.headers, rawBusiness);
-          if (!hasAnyScope(principal, op.scopes)) {
-            throw errors.forbidden('Token does not have any of the scopes to access the API method');
-          }
-          if (rawBusiness !== undefined) {
-            businessId = /^\d{1,16}$/.test(rawBusiness) ? Number(rawBusiness) : -1;
-            if (!canSeeBusiness(principal, businessId)) throw errors.forbidden('Access denied');
-          } else if (headerBusiness !== null) {
-            if (!canSeeBusiness(principal, headerBusiness)) throw errors.forbidden('Access denied');
-            businessId = headerBusiness;
-          } else if (principal.kind === 'api-key') {
-            businessId = principal.businessId;
-          }
-        } catch (e) {
-          await showUntouchedQuota(services, reply, op, quotaOwnerHint(req, req.ymPrincipal));
-          throw e;
+        const headerBusiness = checkBusinessHeader(req.headers, rawBusiness);
+        if (!hasAnyScope(principal, op.scopes)) {
+          throw errors.forbidden('Token does not have any of the scopes to access the API method');
         }
-        const principal = req.ymPrincipal!;
+        let businessId: number | null = null;
+        if (rawBusiness !== undefined) {
+          businessId = /^\d{1,16}$/.test(rawBusiness) ? Number(rawBusiness) : -1;
+          if (!canSeeBusiness(principal, businessId)) throw errors.forbidden('Access denied');
+        } else if (headerBusiness !== null) {
+          if (!canSeeBusiness(principal, headerBusiness)) throw errors.forbidden('Access denied');
+          businessId = headerBusiness;
+        } else if (principal.kind === 'api-key') {
+          businessId = principal.businessId;
+        }
         const entity =
           businessId !== null ? { kind: 'businessId' as const, id: businessId } : { kind: 'userId' as const, id: principal.kind === 'oauth' ? principal.userId : 0 };
         try {
