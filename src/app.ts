@@ -6,10 +6,11 @@ import type { Services } from './services.js';
 import { REASON_PHRASES, envelope, formatError } from './api/errors.js';
 import { validatorCompiler } from './api/validation.js';
 import { MAX_BODY_BYTES, registerBodyParsers } from './api/body-parsers.js';
-import { PartnerRouter, setRateHeaders, settleTicket } from './api/partner/route.js';
+import { PartnerRouter, setRateHeaders, settleTicket, showQuotaOnRefusal } from './api/partner/route.js';
 import { registerPartnerOperations } from './api/partner/index.js';
 import { openApiOptions } from './api/openapi.js';
-import { registerControlApi } from './api/control/index.js';
+import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrors } from './api/transport-errors.js';
+import { checkAdminToken, isControlPath, registerControlApi } from './api/control/index.js';
 import { registerConsole } from './api/console.js';
 import { registerFileDownloads, registerUploads } from './api/files.js';
 import { registerAnswerCounter } from './api/partner-answers.js';
@@ -41,8 +42,10 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
           },
     bodyLimit: MAX_BODY_BYTES,
     rewriteUrl: (req) => stripFormatSuffix(req.url ?? '/'),
-    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: MAX_PARAM_LENGTH },
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
   });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -50,7 +53,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await registerUploads(app);
   await app.register(swagger, openApiOptions(services.config));
 
-  app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+  app.setErrorHandler(async (err: FastifyError | AppError, req, reply) => {
     let out;
     if (err instanceof AppError) {
       if (err instanceof LimitError && err.headers) setRateHeaders(reply, err.headers);
@@ -70,12 +73,17 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       req.log.error({ err }, 'unexpected failure');
       out = envelope('INTERNAL');
     }
-    reply.code(out.statusCode).send(out.body);
+    await showQuotaOnRefusal(services, req, reply);
+    return reply.code(out.statusCode).send(out.body);
   });
 
-  app.setNotFoundHandler((_req, reply) => {
+  const partner = new PartnerRouter(app, services);
+  app.setNotFoundHandler(async (req, reply) => {
+    // The control API's paths are not listed to callers without its token.
+    if (isControlPath(req.url)) checkAdminToken(services, req.headers);
+    await partner.answerUnrouted(req, reply);
     const out = envelope('RESOURCE_NOT_FOUND');
-    reply.code(out.statusCode).send(out.body);
+    return reply.code(out.statusCode).send(out.body);
   });
 
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -93,7 +101,6 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     done();
   });
 
-  const partner = new PartnerRouter(app, services);
   registerPartnerOperations(partner);
   partner.finish();
   registerFileDownloads(app, services);

@@ -104,12 +104,20 @@ export interface ConfigInput {
   inspectorBodyBytes?: string;
 }
 
+/** `YYYY-MM-DD` naming a day that exists (no month 13, no February 30). */
+export function isCalendarDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
 /** Builds the config from CLI flags (already parsed) and the environment. */
 export function loadConfig(flags: ConfigInput = {}): Config {
   const dataDir = path.resolve(flags.dataDir ?? env.YMCHAT_DATA_DIR ?? './data');
   const compatDate = flags.compatDate ?? env.YMCHAT_COMPAT_DATE ?? null;
-  if (compatDate !== null && compatDate !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(compatDate)) {
-    throw new ConfigError(`compat date must be YYYY-MM-DD, got '${compatDate}'`);
+  if (compatDate !== null && compatDate !== '' && !isCalendarDate(compatDate)) {
+    throw new ConfigError(`compat date must be a real day as YYYY-MM-DD, got '${compatDate}'`);
   }
   const database = flags.database ?? env.YMCHAT_DATABASE ?? 'sqlite';
   if (database !== 'sqlite' && !/^postgres(ql)?:\/\//.test(database)) {

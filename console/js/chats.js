@@ -2,8 +2,6 @@
 // the arbiter's side of it.
 import { $, api, el, guarded, msk, state } from './kit.js';
 
-/** The control API's field for a message's text. */
-const MESSAGE_FIELD = 'text';
 const IMAGE = /\.(png|jpe?g|gif|webp|bmp|svg)$/i;
 
 const open = { chatId: null, chat: null, lastSeenMessageId: 0, senderChosenFor: null };
@@ -112,7 +110,7 @@ async function act(path) {
 async function send() {
   const text = $('text').value.trim();
   if (!text) throw new Error('Write a message first');
-  await api('POST', `/chats/${open.chatId}/messages`, { sender: $('sender').value, [MESSAGE_FIELD]: text });
+  await api('POST', `/chats/${open.chatId}/messages`, { sender: $('sender').value, message: text });
   $('text').value = '';
   await openChat(open.chatId);
   await loadChats();

@@ -1,25 +1,21 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, errors } from '../domain/errors.js';
+import { decodeUtf8, parseJsonText } from './json-body.js';
 import { messages } from './validation.js';
 
 export const MAX_BODY_BYTES = 512 * 1024;
 
-function parseJson(body: string): unknown {
+function parseJson(buf: Buffer): unknown {
+  // A leading byte-order mark is allowed, as Jackson allows it.
+  const text = decodeUtf8(buf);
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.trim().length === 0) throw errors.badRequest(messages.bodyMissing());
-  try {
-    return JSON.parse(body, (key, value) => {
-      // Prototype pollution guard, as secure-json-parse does for Fastify's own parser.
-      if (key === '__proto__') return undefined;
-      return value;
-    });
-  } catch (e) {
-    throw errors.badRequest(`JSON: ${(e as Error).message}`);
-  }
+  return parseJsonText(body);
 }
 
 /** An empty body on a method that takes none (getAuthTokenInfo) is no body, whatever its Content-Type says. */
-function noBodyExpected(req: FastifyRequest, body: string): boolean {
-  return body.trim().length === 0 && req.routeOptions.schema?.body === undefined;
+function noBodyExpected(req: FastifyRequest, body: Buffer): boolean {
+  return req.routeOptions.schema?.body === undefined && body.toString('latin1').trim().length === 0;
 }
 
 /**
@@ -28,19 +24,19 @@ function noBodyExpected(req: FastifyRequest, body: string): boolean {
  */
 export function registerBodyParsers(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (req, body, done) => {
-    if (noBodyExpected(req, body as string)) {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (req, body, done) => {
+    if (noBodyExpected(req, body as Buffer)) {
       done(null, undefined);
       return;
     }
     try {
-      done(null, parseJson(body as string));
+      done(null, parseJson(body as Buffer));
     } catch (e) {
       done(e as Error, undefined);
     }
   });
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (req: FastifyRequest, body, done) => {
-    if (noBodyExpected(req, body as string)) {
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (req: FastifyRequest, body, done) => {
+    if (noBodyExpected(req, body as Buffer)) {
       done(null, undefined);
       return;
     }
@@ -50,7 +46,7 @@ export function registerBodyParsers(app: FastifyInstance): void {
       return;
     }
     try {
-      done(null, parseJson(body as string));
+      done(null, parseJson(body as Buffer));
     } catch (e) {
       done(e as Error, undefined);
     }

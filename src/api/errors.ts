@@ -66,6 +66,18 @@ export const CATALOGUE: Record<ErrorKind, CatalogueEntry> = {
     code: 'SERVICE_UNAVAILABLE',
     message: () => 'Service temporarily unavailable. Please, try again later',
   },
+  // Statuses Market documents no body for; the code is the reason phrase, as for 405 and 415.
+  URI_TOO_LONG: {
+    status: 414,
+    code: 'REQUEST_URI_TOO_LONG',
+    message: (p) => `Request URI is too long: a path segment has more than ${p.max} characters`,
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    code: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
+    message: (p) => `Request headers are too large: more than ${p.max} bytes`,
+  },
+  REQUEST_TIMEOUT: { status: 408, code: 'REQUEST_TIMEOUT', message: () => 'The request was not received in time' },
   SANDBOX_NOT_FOUND: { status: 404, code: 'NOT_FOUND', message: (p) => `${p.entity} not found: '${p.id}'` },
   SANDBOX_CONFLICT: { status: 409, code: 'CONFLICT', message: given },
   SANDBOX_INVALID: { status: 400, code: 'BAD_REQUEST', message: given },

@@ -160,10 +160,10 @@ export function bodyErrorMessage(err: ErrorObject, data: unknown): string {
       return messages.min(fieldName(path), p.limit, value);
     case 'maximum':
       return messages.max(fieldName(path), p.limit, value);
-    case 'minLength':
-    case 'maxLength': {
-      const s = err.parentSchema as JsonSchema;
-      return messages.sizeValue(fieldName(path), s.minLength ?? 0, s.maxLength ?? JAVA_INT_MAX, value);
+    case MIN_LENGTH:
+    case MAX_LENGTH: {
+      const s = err.parentSchema as Record<string, number | undefined>;
+      return messages.sizeValue(fieldName(path), s[MIN_LENGTH] ?? 0, s[MAX_LENGTH] ?? JAVA_INT_MAX, value);
     }
     case 'minItems':
     case 'maxItems': {
@@ -199,11 +199,19 @@ function newAjv(): Ajv {
     schemaType: 'boolean',
     validate: (on: boolean, data: unknown[]) => !on || new Set(data.map(canonicalJson)).size === data.length,
   });
+  // Java's String.length(): UTF-16 units, so an emoji counts twice (ajv's own keywords count code points).
+  ajv.addKeyword({ keyword: MIN_LENGTH, type: 'string', schemaType: 'number', validate: (min: number, data: string) => data.length >= min });
+  ajv.addKeyword({ keyword: MAX_LENGTH, type: 'string', schemaType: 'number', validate: (max: number, data: string) => data.length <= max });
   return ajv;
 }
 
 /** ajv's own uniqueItems compares objects pairwise: quadratic on a 512 KB array, so a linear one replaces it. */
 const UNIQUE_ITEMS = 'x-unique-items';
+const MIN_LENGTH = 'x-utf16-min-length';
+const MAX_LENGTH = 'x-utf16-max-length';
+
+/** Keywords ajv checks differently from Spring, and the keywords that check them as Spring does. */
+const FOR_AJV: Record<string, string> = { uniqueItems: UNIQUE_ITEMS, minLength: MIN_LENGTH, maxLength: MAX_LENGTH };
 
 /** JSON with object keys sorted, so equal values give equal strings. */
 function canonicalJson(v: unknown): string {
@@ -215,12 +223,20 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'undefined';
 }
 
-/** A copy of the schema with `uniqueItems` checked by the linear keyword (the original stays for the OpenAPI document). */
-function withLinearUniqueItems(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(withLinearUniqueItems);
+/**
+ * A copy of the schema with `uniqueItems` checked by the linear keyword and string lengths in
+ * UTF-16 units (the original stays for the OpenAPI document). Every body schema passes here, so
+ * each `maxLength` of the contract is checked the Java way without a rule per field.
+ */
+function forAjv(schema: unknown, inProperties = false): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => forAjv(s));
   if (schema === null || typeof schema !== 'object') return schema;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema)) out[k === 'uniqueItems' ? UNIQUE_ITEMS : k] = withLinearUniqueItems(v);
+  for (const [k, v] of Object.entries(schema)) {
+    // Under `properties` the keys are field names, not keywords.
+    const key = !inProperties && k in FOR_AJV && typeof v !== 'object' ? FOR_AJV[k] : k;
+    out[key] = forAjv(v, !inProperties && k === 'properties');
+  }
   return out;
 }
 
@@ -242,7 +258,7 @@ export function dropNullProperties(value: unknown): unknown {
 const bodyAjv = newAjv();
 
 export function compileBody(schema: object): (data: unknown) => { value?: unknown; error?: Error } {
-  const validate: ValidateFunction = bodyAjv.compile(withLinearUniqueItems(schema) as object);
+  const validate: ValidateFunction = bodyAjv.compile(forAjv(schema) as object);
   return (data) => {
     if (data === undefined || data === null) return { error: errors.badRequest(messages.bodyMissing()) };
     const body = dropNullProperties(data);

@@ -227,7 +227,7 @@ function registerChatCommands(program: Command): void {
       .argument('<text>', 'the message')
       .addOption(senderOption()),
     async (client, args, opts) => {
-      const data = await client.post(`/chats/${args[0]}/messages`, { text: args[1], sender: opts.as });
+      const data = await client.post(`/chats/${args[0]}/messages`, { message: args[1], sender: opts.as });
       return { data, text: `message ${data.messageId} sent; ${chatLine(data.chat)}` };
     },
   );

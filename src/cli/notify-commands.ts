@@ -108,7 +108,7 @@ export function registerNotifyCommands(program: Command): void {
         pageToken: opts.pageToken,
       });
       const rows = data.attempts.map((a: any) => [
-        a.startedAt,
+        a.clock === 'virtual' ? `${a.startedAt} (virtual)` : a.startedAt,
         a.subscriptionId,
         a.notificationType,
         a.eventId,

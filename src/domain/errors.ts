@@ -25,6 +25,10 @@ export type ErrorKind =
   | 'HOURLY_LIMIT'
   | 'INTERNAL'
   | 'SERVICE_UNAVAILABLE'
+  // HTTP, before any route
+  | 'URI_TOO_LONG'
+  | 'HEADERS_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
   // control API
   | 'SANDBOX_NOT_FOUND'
   | 'SANDBOX_CONFLICT'

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { formatUtc, type Clock, type SandboxClock } from '../clock.js';
-import type { Db, Storage } from '../storage/storage.js';
+import type { Db, Dialect, Storage } from '../storage/storage.js';
 import type { Database } from '../storage/schema.js';
-import { syncSequences } from '../storage/sequences.js';
+import { restartSequences, syncSequences } from '../storage/sequences.js';
 import { hashToken } from './access.js';
 import { seedDemo } from './demo.js';
 import { AppError, errors } from './errors.js';
@@ -291,8 +291,10 @@ const INSERT_ORDER: (keyof Database)[] = [
   'oauth_users', 'oauth_user_businesses', 'oauth_tokens', 'subscriptions',
 ];
 
-async function wipe(trx: Db): Promise<void> {
+/** Empties every data table and restarts their ids from 1. */
+async function wipe(trx: Db, dialect: Dialect): Promise<void> {
   for (const t of DATA_TABLES) await trx.deleteFrom(t).execute();
+  await restartSequences(trx, dialect);
 }
 
 export interface ImportSummary {
@@ -311,7 +313,7 @@ export async function importState(storage: Storage, clock: SandboxClock, input: 
   const file = checkStateFile(input);
   const rows = planRows(file, clock.now());
   const write = storage.db.transaction().execute(async (trx) => {
-    await wipe(trx);
+    await wipe(trx, storage.dialect);
     for (const table of INSERT_ORDER) {
       const list = rows[table] ?? [];
       // Bounded batches keep every statement under both databases' parameter limits.
@@ -342,7 +344,7 @@ export async function importState(storage: Storage, clock: SandboxClock, input: 
 
 /** Empties the sandbox (settings such as the clock stay), then seeds the demo data when asked. */
 export async function resetState(storage: Storage, clock: Clock, to: 'empty' | 'demo'): Promise<void> {
-  await storage.db.transaction().execute(wipe);
+  await storage.db.transaction().execute((trx) => wipe(trx, storage.dialect));
   if (to === 'demo') await seedDemo(storage, clock.now());
 }
 

@@ -67,16 +67,18 @@ export class Limiter {
 
   async acquire(entity: LimitEntity, businessId: number | null, op: LimitedOperation): Promise<Ticket> {
     const window = windowStart(this.clock.now());
-    if (!this.config.enabled) {
-      return { entityKey: null, businessId, method: op.operationId, window, counted: false, headers: null };
-    }
     const limit = this.hourlyLimitOf(op);
     const untilMs = window + HOUR_MS;
-    const entityKey = `${entity.kind}:${entity.id}`;
-    if (!this.parallel.tryAcquire(entityKey)) {
-      throw new LimitError('PARALLEL_LIMIT', { limit: this.parallel.limit, entity: entity.kind, id: entity.id }, null);
+    if (!this.config.enabled) {
+      // Nothing is counted: the headers show the whole hourly limit as remaining.
+      return { entityKey: null, businessId, method: op.operationId, window, counted: false, headers: { limit, remaining: limit, untilMs } };
     }
+    const entityKey = `${entity.kind}:${entity.id}`;
     const quotaOwner = businessId ?? -entity.id;
+    if (!this.parallel.tryAcquire(entityKey)) {
+      const headers = await this.peek(quotaOwner, op);
+      throw new LimitError('PARALLEL_LIMIT', { limit: this.parallel.limit, entity: entity.kind, id: entity.id }, headers);
+    }
     let used: number;
     try {
       used = await this.quota.take(quotaOwner, op.operationId, window);
@@ -103,11 +105,24 @@ export class Limiter {
     };
   }
 
-  /** Frees the parallel slot; a server-side failure gives the quota back. */
+  /**
+   * The headers of a request that was refused before it was counted (401, 403, 400 for the
+   * business header, 405, 404, parallel 420): the owner's quota as it stands, untouched.
+   * A negative owner is an OAuth user without a business (see `acquire`).
+   */
+  async peek(owner: number, op: LimitedOperation): Promise<RateHeaders> {
+    const window = windowStart(this.clock.now());
+    const limit = this.hourlyLimitOf(op);
+    if (!this.config.enabled) return { limit, remaining: limit, untilMs: window + HOUR_MS };
+    const used = (await this.quota.read(owner)).find((u) => u.method === op.operationId && u.windowStart === window)?.used ?? 0;
+    return { limit, remaining: Math.max(0, limit - used), untilMs: window + HOUR_MS };
+  }
+
+  /** Frees the parallel slot; a server-side failure or a (fault-injected) 420 gives the quota back. */
   async finish(ticket: Ticket, statusCode: number): Promise<void> {
     if (ticket.entityKey) this.parallel.release(ticket.entityKey);
     ticket.entityKey = null;
-    if (ticket.counted && statusCode >= 500 && ticket.businessId !== null) {
+    if (ticket.counted && (statusCode >= 500 || statusCode === 420) && ticket.businessId !== null) {
       ticket.counted = false;
       await this.quota.giveBack(ticket.businessId, ticket.method, ticket.window);
     }

@@ -15,16 +15,28 @@ export interface LogEntry {
   message: string | null;
   outcome: string | null;
   nextAttemptAt: number | null;
+  /** `virtual` or `real`: which clock `startedAt` came from; null for rows written before it was kept. */
+  clock: string | null;
+}
+
+/** A place in the log: entries before it come after it on the next page. */
+export interface LogCursor {
+  startedAt: number;
+  id: number;
 }
 
 export interface LogQuery {
   subscriptionId?: number;
-  /** Entries older than this id (paging). */
-  beforeId?: number;
+  /** Entries after this one in the log's order (paging). */
+  after?: LogCursor;
   limit: number;
 }
 
-/** The delivery log of a business, newest first. */
+/**
+ * The delivery log of a business, newest first by the time of each attempt (ties by id). Ids
+ * follow the order attempts were recorded, which differs from their start times when attempts
+ * overlap or the sandbox clock was moved back; the log reads in time order all the same.
+ */
 export async function listAttempts(db: Db, businessId: number, q: LogQuery): Promise<LogEntry[]> {
   let query = db
     .selectFrom('delivery_attempts as a')
@@ -43,11 +55,46 @@ export async function listAttempts(db: Db, businessId: number, q: LogQuery): Pro
       'a.message as message',
       'a.outcome as outcome',
       'a.next_attempt_at as nextAttemptAt',
+      'a.clock as clock',
     ])
     .where('a.business_id', '=', businessId);
   if (q.subscriptionId !== undefined) query = query.where('a.subscription_id', '=', q.subscriptionId);
-  if (q.beforeId !== undefined) query = query.where('a.id', '<', q.beforeId);
-  return query.orderBy('a.id', 'desc').limit(q.limit).execute();
+  const after = q.after;
+  if (after !== undefined) {
+    query = query.where((eb) =>
+      eb.or([eb('a.started_at', '<', after.startedAt), eb.and([eb('a.started_at', '=', after.startedAt), eb('a.id', '<', after.id)])]),
+    );
+  }
+  return query.orderBy('a.started_at', 'desc').orderBy('a.id', 'desc').limit(q.limit).execute();
+}
+
+export type AttemptCounts = { attempts: number; delivered: number; rejected: number; retrying: number; gaveUp: number };
+
+/** The newest attempt id, so a later count can start after it. */
+export async function lastAttemptId(db: Db): Promise<number> {
+  const row = await db.selectFrom('delivery_attempts').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  return Number(row?.id ?? 0);
+}
+
+/** Outbox attempts (PINGs aside) recorded after `afterId`, by whichever sender made them. */
+export async function countAttemptsSince(db: Db, afterId: number): Promise<AttemptCounts & { lastId: number }> {
+  const rows = await db
+    .selectFrom('delivery_attempts as a')
+    .innerJoin('events as e', 'e.id', 'a.event_id')
+    .select(['a.outcome as outcome', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.max('a.id').as('lastId')])
+    .where('a.id', '>', afterId)
+    .where('e.type', '!=', 'PING')
+    .groupBy('a.outcome')
+    .execute();
+  const n = (o: string) => Number(rows.find((r) => r.outcome === o)?.n ?? 0);
+  return {
+    attempts: rows.reduce((sum, r) => sum + Number(r.n), 0),
+    delivered: n('DELIVERED'),
+    rejected: n('REJECTED'),
+    retrying: n('WILL_RETRY'),
+    gaveUp: n('GAVE_UP'),
+    lastId: rows.reduce((max, r) => Math.max(max, Number(r.lastId ?? 0)), afterId),
+  };
 }
 
 export interface OutboxHead {

@@ -194,6 +194,7 @@ export async function recordAttempt(
         message: result.message,
         outcome: ours ? outcome : null,
         next_attempt_at: ours ? next : null,
+        clock: result.clock ?? null,
       })
       .execute();
     if (!ours) return null;

@@ -24,6 +24,8 @@ export type ErrorSubtype =
 
 /** One POST to the partner and how it ended. */
 export interface AttemptResult {
+  /** The sandbox clock's mode when the attempt started, for the delivery log. */
+  clock?: 'real' | 'virtual';
   /** ACCEPTED: 200 with a valid body; REJECTED: 400 with a valid error body; ERROR: anything else. */
   kind: 'ACCEPTED' | 'REJECTED' | 'ERROR';
   httpStatus: number | null;

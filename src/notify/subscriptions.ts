@@ -209,6 +209,7 @@ async function ping(services: Services, sub: Subscription): Promise<Subscription
         subscription_id: sub.id,
         event_id: event.id,
         started_at: startedAt,
+        clock: services.clock.mode,
         latency_ms: result.latencyMs,
         http_status: result.httpStatus,
         error_type: result.errorType,

@@ -104,12 +104,13 @@ export class Notifier {
     renew.unref();
     try {
       const startedAt = clock.now();
+      const clockMode = clock.mode;
       const result = await sendNotification(claim.url, claim.payload, this.opts.timeoutMs ?? NOTIFICATION_TIMEOUT_MS, this.stopping.signal);
       if (result.aborted) {
         await releaseClaim(storage, claim.deliveryId, this.owner);
         return;
       }
-      const outcome = await recordAttempt(storage, claim, this.owner, startedAt, result, clock.now());
+      const outcome = await recordAttempt(storage, claim, this.owner, startedAt, { ...result, clock: clockMode }, clock.now());
       this.count(outcome);
     } catch (e) {
       // The claim stays and expires, so the notification is tried again: at least once, in order.

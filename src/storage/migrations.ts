@@ -211,6 +211,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('request_log_business').on('request_log').columns(['business_id', 'id']).execute();
       },
     },
+    '0040_delivery_attempt_clock': {
+      async up(db) {
+        // Whether `started_at` was read from the sandbox's virtual clock or from real time (null: not recorded).
+        await db.schema.alterTable('delivery_attempts').addColumn('clock', 'text').execute();
+      },
+    },
   };
 }
 

@@ -205,6 +205,8 @@ export interface DeliveryAttemptTable {
   outcome: string | null;
   /** When the next attempt is due, for WILL_RETRY. */
   next_attempt_at: number | null;
+  /** `virtual` or `real`: the clock `started_at` was read from (null in rows older than the column). */
+  clock: string | null;
 }
 
 export interface FaultTable {

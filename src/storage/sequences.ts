@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Storage } from './storage.js';
+import type { Db, Dialect, Storage } from './storage.js';
 
 const TABLES_WITH_IDS = [
   'businesses', 'campaigns', 'buyers', 'orders', 'returns', 'chats', 'messages', 'files', 'api_keys',
@@ -14,4 +14,17 @@ export async function syncSequences(storage: Storage): Promise<void> {
       storage.db,
     );
   }
+}
+
+/**
+ * After every table with ids was emptied: ids start from 1 again, so the same fixture or the demo
+ * always gives the same chat and message ids (SQLite's AUTOINCREMENT and PostgreSQL's sequences
+ * both remember ids of deleted rows otherwise).
+ */
+export async function restartSequences(db: Db, dialect: Dialect): Promise<void> {
+  if (dialect === 'sqlite') {
+    await sql`delete from sqlite_sequence where name in (${sql.join(TABLES_WITH_IDS)})`.execute(db);
+    return;
+  }
+  for (const t of TABLES_WITH_IDS) await sql`select setval(pg_get_serial_sequence(${t}, 'id'), 1, false)`.execute(db);
 }

@@ -201,7 +201,7 @@ describe.skipIf(!hasBrowser)('the web console, driven in headless Chromium', () 
     await fetch(`${base}/_sandbox/chats/${DEMO.chats.direct}/messages`, {
       method: 'POST',
       headers: { 'X-Admin-Token': ADMIN_TOKEN, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ text: 'Any news?' }),
+      body: JSON.stringify({ message: 'Any news?' }),
     });
     await fetch(`${base}/_sandbox/notifications/flush`, { method: 'POST', headers: { 'X-Admin-Token': ADMIN_TOKEN } });
     await page.waitForSelector('#deliveryRows >> text=CHAT_MESSAGE_SENT');

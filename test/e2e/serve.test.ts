@@ -62,10 +62,48 @@ describe.skipIf(!built)('ymchat serve, a real process on a real port', () => {
     expect(back.status).toBe(200);
   });
 
+  it('--fixtures starts every run from the same ids', async () => {
+    const fixturesDir = tempDir();
+    const admin = { 'x-admin-token': 'fixtures-admin' };
+    const key = { 'api-key': DEMO.keys.communication, 'content-type': 'application/json' };
+    const base = (url: string) => `${url}/v2/businesses/${DEMO.businessId}/chats`;
+    const sendAndId = async (url: string) => {
+      const sent = await fetch(`${base(url)}/message?chatId=${DEMO.chats.order}`, { method: 'POST', headers: key, body: '{"message":"hi"}' });
+      expect(sent.status).toBe(200);
+      const history = await fetch(`${base(url)}/history?chatId=${DEMO.chats.order}&limit=100`, { method: 'POST', headers: key, body: '{}' });
+      return ((await history.json()) as any).result.messages.at(-1).messageId as number;
+    };
+    try {
+      server = await spawnServer(['--demo', '--data-dir', fixturesDir, '--admin-token', admin['x-admin-token']]);
+      const file = `${fixturesDir}/fixture.json`;
+      fs.writeFileSync(file, await (await fetch(`${server.url}/_sandbox/state`, { headers: admin })).text());
+      const ids = [await sendAndId(server.url)];
+      await server.stop();
+      for (let run = 0; run < 2; run++) {
+        server = await spawnServer(['--fixtures', file, '--data-dir', fixturesDir, '--admin-token', admin['x-admin-token']]);
+        ids.push(await sendAndId(server.url));
+        await server.stop();
+      }
+      server = null;
+      expect(ids).toEqual([ids[0], ids[0], ids[0]]);
+    } finally {
+      fs.rmSync(fixturesDir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a bad setting with one line and a non-zero exit', async () => {
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(process.execPath, [CLI, 'serve', '--port', 'eighty'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe("ymchat: port must be a whole number, got 'eighty'");
+  });
+
+  it('refuses a compatibility date that names no real day', async () => {
+    const { spawnSync } = await import('node:child_process');
+    for (const bad of ['2026-13-45', '2026-02-30', '2026-1-5']) {
+      const r = spawnSync(process.execPath, [CLI, 'serve', '--port', '0', '--compat-date', bad], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe(`ymchat: compat date must be a real day as YYYY-MM-DD, got '${bad}'`);
+    }
   });
 });

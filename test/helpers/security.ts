@@ -60,7 +60,15 @@ export function partnerSecuritySuite(route: SecuredRoute): void {
         const res = await call(t, route, headers);
         expect(res.statusCode).toBe(401);
         expect(res.json()).toEqual(errorBody('UNAUTHORIZED', message));
-        expect(res.headers['x-ratelimit-resource-limit']).toBeUndefined();
+        if (route.pathBusiness === null) {
+          // No business in the path and no caller: nobody's quota to show.
+          expect(res.headers['x-ratelimit-resource-limit']).toBeUndefined();
+        } else {
+          // The business's quota as it stands: a refused request takes none of it.
+          expect(res.headers['x-ratelimit-resource-limit']).toBe('3');
+          expect(res.headers['x-ratelimit-resource-remaining']).toBe('3');
+          expect(res.headers['x-ratelimit-resource-until']).toMatch(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:00:00 GMT$/);
+        }
       });
     }
 
@@ -83,6 +91,8 @@ export function partnerSecuritySuite(route: SecuredRoute): void {
       } else {
         expect(res.statusCode).toBe(403);
         expect(res.json()).toEqual(errorBody('FORBIDDEN', 'Token does not have any of the scopes to access the API method'));
+        expect(res.headers['x-ratelimit-resource-limit']).toBe('3');
+        expect(res.headers['x-ratelimit-resource-remaining']).toBe('3');
       }
     });
 
@@ -101,6 +111,7 @@ export function partnerSecuritySuite(route: SecuredRoute): void {
         const res = await call(t, route, { 'api-key': DEMO.keys.otherBusiness });
         expect(res.statusCode).toBe(403);
         expect(res.json()).toEqual(errorBody('FORBIDDEN', 'Access denied'));
+        expect(res.headers['x-ratelimit-resource-remaining']).toBe('3');
       });
 
       it('400 when X-Business-Id differs from the path', async () => {
@@ -116,6 +127,8 @@ export function partnerSecuritySuite(route: SecuredRoute): void {
       const res = await call(t, route, { 'api-key': DEMO.keys.communication, 'x-business-id': 'abc' });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toEqual(errorBody('BAD_REQUEST', "Incorrect X-Business-Id header value: 'abc'"));
+      // The caller is known (its key's business, or the path's): its quota is shown, untouched.
+      expect(res.headers['x-ratelimit-resource-remaining']).toBe('3');
     });
 
     it(

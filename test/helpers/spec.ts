@@ -105,3 +105,19 @@ export function notificationValidator(schemaFile: string): ValidateFunction {
 export function explain(v: ValidateFunction): string {
   return ajv.errorsText(v.errors, { separator: '\n' });
 }
+
+/** One operation of Market's spec with every `$ref` resolved, found by its path and method. */
+export function marketOperation(apiPath: string, method: string): any {
+  const root = readYaml(path.join(PARTNER_DIR, 'openapi.yaml')) as any;
+  const entry = root.paths?.[apiPath];
+  if (!entry) return undefined;
+  const file = entry.$ref ? path.join(PARTNER_DIR, entry.$ref) : path.join(PARTNER_DIR, 'openapi.yaml');
+  const item = entry.$ref ? readYaml(file) : entry;
+  const op = (item as any)[method.toLowerCase()];
+  return op ? resolve(op, file) : undefined;
+}
+
+/** Market's document root: info, servers, security schemes (refs left as they are). */
+export function marketRoot(): any {
+  return readYaml(path.join(PARTNER_DIR, 'openapi.yaml'));
+}

@@ -48,7 +48,7 @@ describe('scenario: a buyer starts a DIRECT chat and the seller answers', () => 
       ['CUSTOMER', 'Does it work on carpets?'],
       ['PARTNER', 'Yes, up to 2 cm pile.'],
     ]);
-    await control(t, 'POST', `/chats/${chatId}/messages`, { text: 'Great, ordering.' });
+    await control(t, 'POST', `/chats/${chatId}/messages`, { message: 'Great, ordering.' });
     expect((await sellerChat(t, chatId)).json().result.status).toBe('WAITING_FOR_PARTNER');
     expect(await waitingChats()).toContain(chatId);
 

@@ -22,7 +22,7 @@ describe('scenario: a dispute opens and closes', () => {
     expect(arbitrage.json().result.chats.map((c: any) => c.chatId)).toContain(chatId);
 
     // Everyone may still write while the arbiter decides; the status stays with the arbiter.
-    await control(t, 'POST', `/chats/${chatId}/messages`, { text: 'Please upload the delivery receipt.', sender: 'ARBITER' });
+    await control(t, 'POST', `/chats/${chatId}/messages`, { message: 'Please upload the delivery receipt.', sender: 'ARBITER' });
     const sellerDuring = await partner(t, 'POST', `/v2/businesses/${BIZ}/chats/message?chatId=${chatId}`, { message: 'Receipt attached.' });
     expect(sellerDuring.statusCode).toBe(200);
     expect((await sellerChat(t, chatId)).json().result.status).toBe('WAITING_FOR_ARBITER');

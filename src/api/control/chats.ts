@@ -29,6 +29,16 @@ type ControlSender = (typeof CONTROL_SENDERS)[number];
 const senderOf = (s: ControlSender | undefined): Sender => (s === undefined ? 'CUSTOMER' : s === 'ARBITER' ? 'SUPPORT' : s);
 
 const MessageText = Type.String({ minLength: 1, maxLength: 4096 });
+
+/** Message text is `message` in every control body; `text` is its deprecated alias on `/chats/:id/messages`. */
+function messageOf(body: { message?: string; text?: string }): string {
+  if (body.message !== undefined && body.text !== undefined) {
+    throw errors.invalid("Give the text once, as 'message' ('text' is its deprecated alias)");
+  }
+  const message = body.message ?? body.text;
+  if (message === undefined) throw errors.invalid("'message' must not be null (rejected value: null)");
+  return message;
+}
 const ChatParams = idParams('chatId');
 
 /** A comma-separated filter of enum values; an unknown value is refused with the list. */
@@ -171,9 +181,14 @@ export function registerChatRoutes(app: FastifyInstance, services: Services): vo
       url: '/chats/:chatId/messages',
       created: true,
       params: ChatParams,
-      body: Type.Object({ text: MessageText, sender: Type.Optional(Type.Enum([...CONTROL_SENDERS])) }),
+      body: Type.Object({
+        message: Type.Optional(MessageText),
+        /** Deprecated alias of `message`, still read for older scripts. */
+        text: Type.Optional(MessageText),
+        sender: Type.Optional(Type.Enum([...CONTROL_SENDERS])),
+      }),
     },
-    async ({ params, body }) => write(params.chatId, senderOf(body.sender), body.text, []),
+    async ({ params, body }) => write(params.chatId, senderOf(body.sender), messageOf(body), []),
   );
   controlRoute(
     app,

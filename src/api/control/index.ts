@@ -26,6 +26,19 @@ function sameSecret(a: string, b: string): boolean {
   return crypto.timingSafeEqual(ha, hb);
 }
 
+/** 401 without the admin token, 403 with a wrong one: for every path under `/_sandbox`, known or not. */
+export function checkAdminToken(services: Services, headers: Record<string, string | string[] | undefined>): void {
+  const expected = services.config.adminToken;
+  const given = tokenOf(headers);
+  if (given === null) throw errors.unauthorized('Admin token is not specified (X-Admin-Token header)');
+  if (expected === null || !sameSecret(given, expected)) throw errors.forbidden('Admin token is invalid');
+}
+
+export function isControlPath(url: string | undefined): boolean {
+  const path = (url ?? '').split('?')[0];
+  return path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`);
+}
+
 /**
  * The control API under `/_sandbox`: the buyer's, the arbiter's and Market's side of the sandbox.
  * Guarded by the admin token (`X-Admin-Token` or `Authorization: Bearer <admin token>`); partner
@@ -41,12 +54,7 @@ export async function registerControlApi(app: FastifyInstance, services: Service
   await app.register(async (scope) => registerLiveStream(scope, services, tickets, accepted), { prefix: CONTROL_PREFIX });
   await app.register(
     async (scope) => {
-      scope.addHook('onRequest', async (req) => {
-        const expected = services.config.adminToken;
-        const given = tokenOf(req.headers);
-        if (given === null) throw errors.unauthorized('Admin token is not specified (X-Admin-Token header)');
-        if (expected === null || !sameSecret(given, expected)) throw errors.forbidden('Admin token is invalid');
-      });
+      scope.addHook('onRequest', async (req) => checkAdminToken(services, req.headers));
       await registerSandboxRoutes(scope, services);
       await registerNotificationRoutes(scope, services);
       registerRequestRoutes(scope, services);

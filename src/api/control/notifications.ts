@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../../domain/errors.js';
 import type { Services } from '../../services.js';
-import { listAttempts, outboxState, type LogEntry, type OutboxState } from '../../notify/log.js';
+import { countAttemptsSince, lastAttemptId, listAttempts, outboxState, type LogCursor, type LogEntry, type OutboxState } from '../../notify/log.js';
 import {
   createSubscription,
   deleteSubscription,
@@ -45,11 +45,11 @@ function outboxView(o: OutboxState) {
   };
 }
 
-const encodePage = (id: number) => Buffer.from(`attempt:${id}`).toString('base64url');
-function decodePage(token: string): number {
-  const m = /^attempt:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+const encodePage = (c: LogCursor) => Buffer.from(`attempt:${c.startedAt}:${c.id}`).toString('base64url');
+function decodePage(token: string): LogCursor {
+  const m = /^attempt:(\d{1,16}):(\d{1,16})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
   if (!m) throw errors.invalid(`Invalid pageToken '${token}'`);
-  return Number(m[1]);
+  return { startedAt: Number(m[1]), id: Number(m[2]) };
 }
 
 /**
@@ -113,19 +113,27 @@ export async function registerNotificationRoutes(app: FastifyInstance, services:
     async ({ params, query }) => {
       await requireBusiness(db(), params.businessId);
       const limit = query.limit ?? DEFAULT_LOG_PAGE;
-      const beforeId = query.pageToken === undefined ? undefined : decodePage(query.pageToken);
+      const after = query.pageToken === undefined ? undefined : decodePage(query.pageToken);
       // One more than asked tells whether another page exists.
-      const rows = await listAttempts(db(), params.businessId, { subscriptionId: query.subscriptionId, beforeId, limit: limit + 1 });
+      const rows = await listAttempts(db(), params.businessId, { subscriptionId: query.subscriptionId, after, limit: limit + 1 });
       const page = rows.slice(0, limit);
       return {
         attempts: page.map(logView),
-        paging: rows.length > limit ? { nextPageToken: encodePage(page[page.length - 1].id) } : {},
+        paging: rows.length > limit ? { nextPageToken: encodePage(page[page.length - 1]) } : {},
       };
     },
   );
 
+  // Flush reports every attempt made since the previous flush, whichever sender made it: the
+  // background worker often delivers a notification before a flush asks for it.
+  let reportedUpTo = await lastAttemptId(db());
   controlRoute(app, { method: 'POST', url: '/notifications/flush' }, async () => {
     services.notifier ??= new Notifier(services);
-    return services.notifier.runOnce();
+    await services.notifier.runOnce();
+    // A reset or an import empties the log and restarts its ids.
+    if ((await lastAttemptId(db())) < reportedUpTo) reportedUpTo = 0;
+    const { lastId, ...counts } = await countAttemptsSince(db(), reportedUpTo);
+    reportedUpTo = Math.max(reportedUpTo, lastId);
+    return counts;
   });
 }

@@ -14,6 +14,8 @@ export const getAuthTokenInfoOperation = {
   hourlyLimit: 100,
   resource: '/auth/token.json',
   response: GetTokenInfoResponse,
+  // Market declares no 404 for this method.
+  errorStatuses: [400, 401, 403, 420, 500],
 } as const;
 
 export const OAUTH_NOT_SUPPORTED = 'The method is available only for Api-Key tokens';

@@ -3,10 +3,13 @@ import type { Static, TSchema } from 'typebox';
 import { formatRfc822 } from '../../clock.js';
 import type { Principal, Scope } from '../../domain/access.js';
 import { AppError, errors } from '../../domain/errors.js';
-import { LimitError, type RateHeaders, type Ticket } from '../../limits/limiter.js';
+import { LimitError, type LimitedOperation, type RateHeaders, type Ticket } from '../../limits/limiter.js';
 import type { Services } from '../../services.js';
 import { authenticate, canSeeBusiness, checkBusinessHeader, hasAnyScope } from '../auth.js';
-import { ErrorResponses } from '../schemas/common.js';
+import { errorResponses } from '../schemas/common.js';
+
+/** Route-schema key of a body the OpenAPI document shows but route validation never sees. */
+export const DOCUMENTED_BODY = 'x-documented-body';
 
 export const READ_SCOPES: readonly Scope[] = ['all-methods', 'all-methods:read-only', 'communication'];
 export const WRITE_SCOPES: readonly Scope[] = ['all-methods', 'communication'];
@@ -29,6 +32,10 @@ export interface PartnerOperation<P extends TSchema, Q extends TSchema, B extend
   body?: B;
   /** Content types the body may come in (default JSON). */
   consumes?: readonly string[];
+  /** A body read by the handler itself (multipart), shown in the OpenAPI document only. */
+  documentedBody?: TSchema;
+  /** Error statuses the method declares, as Market's spec does (default: all of them). */
+  errorStatuses?: readonly number[];
   response: R;
 }
 
@@ -62,9 +69,50 @@ export function setRateHeaders(reply: FastifyReply, h: RateHeaders): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Whose quota a refused request would have been counted against, as far as it can be told without
+ * trusting the caller: the path's business, a well-formed `X-Business-Id`, the Api-Key's business,
+ * or an OAuth user (negative, as the limiter keeps it). Null when none of these is known.
+ */
+function quotaOwnerHint(req: FastifyRequest, principal: Principal | undefined): number | null {
+  const raw = (req.params as Record<string, unknown> | undefined)?.businessId;
+  if (typeof raw === 'string' && /^\d{1,16}$/.test(raw)) return Number(raw);
+  if (typeof raw === 'number') return raw;
+  const header = req.headers['x-business-id'];
+  if (typeof header === 'string' && /^\s*\d{1,16}\s*$/.test(header) && Number(header) > 0) return Number(header);
+  if (principal?.kind === 'api-key') return principal.businessId;
+  if (principal?.kind === 'oauth') return -principal.userId;
+  return null;
+}
+
+/** Route-config key under which a partner route keeps its operation (for answers outside its handler). */
+const PARTNER_OPERATION = 'ymPartnerOperation';
+
+/**
+ * An error answer of a partner route that the limiter never saw (401, 403, 400 for the business
+ * header) still shows the quota it did not touch. Called by the app's one error handler.
+ */
+export async function showQuotaOnRefusal(services: Services, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const op = (req.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[PARTNER_OPERATION] as LimitedOperation | undefined;
+  if (!op || reply.hasHeader('X-RateLimit-Resource-Limit')) return;
+  await showUntouchedQuota(services, reply, op, quotaOwnerHint(req, req.ymPrincipal));
+}
+
+/** Rate-limit headers on an answer the limiter never saw; a failure to read them never changes the answer. */
+async function showUntouchedQuota(services: Services, reply: FastifyReply, op: LimitedOperation, owner: number | null): Promise<void> {
+  if (owner === null) return;
+  try {
+    setRateHeaders(reply, await services.limiter.peek(owner, op));
+  } catch {
+    // the refusal itself matters more than its headers
+  }
+}
+
 /** Registers the partner methods on one app, plus 405 answers for other verbs on their paths. */
 export class PartnerRouter {
   private readonly methodsByPath = new Map<string, Set<string>>();
+  /** The first operation on each path, whose quota a 405 or a 404 near it shows. */
+  private readonly operationByPath = new Map<string, { op: LimitedOperation; pattern: RegExp; exact: RegExp }>();
 
   constructor(
     private readonly app: FastifyInstance,
@@ -80,6 +128,11 @@ export class PartnerRouter {
     methods.add(op.method);
     if (op.method === 'GET') methods.add('HEAD');
     this.methodsByPath.set(op.url, methods);
+    if (!this.operationByPath.has(op.url)) {
+      // `/v2/businesses/:businessId/chat` → any version, any case, trailing slashes: the 404s a client meant for it.
+      const body = op.url.replace(/^\/v2/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:businessId/, '(\\d{1,16})').replace(/:\w+/g, '[^/]+');
+      this.operationByPath.set(op.url, { op, pattern: new RegExp(`^/v\\d+${body}/*$`, 'i'), exact: new RegExp(`^/v2${body}$`) });
+    }
 
     this.app.route({
       method: op.method,
@@ -91,15 +144,17 @@ export class PartnerRouter {
         summary: op.summary,
         description: op.description,
         tags: op.tags ?? ['chats'],
-        security: [{ ApiKey: [] }, { OAuth: [] }],
+        security: [{ ApiKey: [] }, { OAuth: ['market:partner-api'] }],
         ...(op.params ? { params: op.params } : {}),
         ...(op.querystring ? { querystring: op.querystring } : {}),
         ...(op.body ? { body: op.body } : {}),
         ...(op.consumes ? { consumes: op.consumes } : {}),
-        response: { 200: op.response, ...ErrorResponses },
+        ...(op.documentedBody ? { [DOCUMENTED_BODY]: op.documentedBody } : {}),
+        response: { 200: op.response, ...errorResponses(op.errorStatuses) },
         'x-auth-scopes': op.scopes,
         'x-resource-limit': op.hourlyLimit,
       } as any,
+      config: { [PARTNER_OPERATION]: op },
       onRequest: async (req, reply) => {
         const principal = await authenticate(services.storage.db, req.headers);
         req.ymPrincipal = principal;
@@ -134,6 +189,8 @@ export class PartnerRouter {
           else if (fault?.kind === '503') throw new AppError('SERVICE_UNAVAILABLE');
           else if (fault?.kind === '420') {
             const limit = services.limiter.hourlyLimitOf(op);
+            // Like a real 420: nothing left (the quota it took is given back when it settles).
+            if (req.ymTicket.headers) setRateHeaders(reply, { ...req.ymTicket.headers, remaining: 0 });
             throw new AppError('HOURLY_LIMIT', { limit, period: '1 hour', resource: op.resource, entity: entity.kind, id: entity.id });
           }
         }
@@ -165,10 +222,29 @@ export class PartnerRouter {
         method: others,
         url,
         schema: { hide: true } as any,
-        handler: async (req) => {
+        handler: async (req, reply) => {
+          const principal = await authenticate(this.services.storage.db, req.headers).catch(() => undefined);
+          await showUntouchedQuota(this.services, reply, this.operationByPath.get(url)!.op, quotaOwnerHint(req, principal));
           throw new AppError('METHOD_NOT_ALLOWED', { method: req.method });
         },
       });
+    }
+  }
+
+  /**
+   * A 404 for a path that names a partner method in another spelling (other version or case, a
+   * trailing slash) still shows that method's quota for the business in the path. A verb the
+   * router does not route at all (PROPFIND…) on a method's own path is 405, as the others are.
+   */
+  async answerUnrouted(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const path = (req.url ?? '').split('?')[0];
+    for (const { op, pattern, exact } of this.operationByPath.values()) {
+      const m = pattern.exec(path);
+      if (!m) continue;
+      const owner = m[1] !== undefined ? Number(m[1]) : quotaOwnerHint(req, await authenticate(this.services.storage.db, req.headers).catch(() => undefined));
+      await showUntouchedQuota(this.services, reply, op, owner);
+      if (exact.test(path)) throw new AppError('METHOD_NOT_ALLOWED', { method: req.method });
+      return;
     }
   }
 }

@@ -5,7 +5,7 @@ import { MAX_FILE_BYTES, type NewFile, postMessage } from '../../domain/chat-act
 import { AppError, errors } from '../../domain/errors.js';
 import { actionContext } from '../../services.js';
 import { contentTypeFor, storedFileName } from '../files.js';
-import { BusinessIdParams, EmptyApiResponse, Int64Id } from '../schemas/common.js';
+import { BusinessIdParams, EmptyApiResponse, Int64Id, SendFileToChatRequest } from '../schemas/common.js';
 import { type PartnerRouter, WRITE_SCOPES } from './route.js';
 
 /** The multipart part the file comes in. */
@@ -24,6 +24,7 @@ export const sendFileToChatOperation = {
   params: BusinessIdParams,
   querystring: Type.Object({ chatId: Int64Id('Идентификатор чата.') }),
   consumes: ['multipart/form-data'],
+  documentedBody: SendFileToChatRequest,
   response: { ...EmptyApiResponse, description: 'Пустой ответ. Означает, что файл отправлен.' },
 } as const;
 
@@ -55,15 +56,18 @@ function multipartError(e: unknown): AppError {
 }
 
 /**
- * The first file part named `file`, read to its end (an oversize file is counted, not kept, so
- * the 400 can name its size). Other parts are read and ignored, as Spring's `@RequestPart` does.
+ * The one file part named `file`, read to its end (an oversize file is counted, not kept, so
+ * the 400 can name its size). Other parts are read and ignored, as Spring's `@RequestPart` does;
+ * a second `file` part is 400.
  */
 export async function readFilePart(req: FastifyRequest): Promise<NewFile> {
   let found: NewFile | null = null;
   let oversize: number | null = null;
+  let fileParts = 0;
   try {
     for await (const part of req.parts()) {
       if (part.type !== 'file') continue;
+      if (part.fieldname === FILE_PART) fileParts++;
       if (part.fieldname !== FILE_PART || found || oversize !== null) {
         await drain(part.file);
         continue;
@@ -82,6 +86,8 @@ export async function readFilePart(req: FastifyRequest): Promise<NewFile> {
     throw multipartError(e);
   }
   if (oversize !== null) req.ymUpload = { file: { size: oversize } };
+  // One message carries one file: a second part would otherwise be dropped without a word.
+  if (fileParts > 1) throw errors.badRequest(`Request part '${FILE_PART}' is given ${fileParts} times; send one file per request`);
   if (oversize !== null) throw errors.fileTooLarge(oversize, MAX_FILE_BYTES);
   if (!found) throw errors.badRequest(`Required request part '${FILE_PART}' is not present`);
   if (found.data.byteLength === 0) throw errors.badRequest(`File '${found.name}' is empty`);

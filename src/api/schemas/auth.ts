@@ -18,4 +18,4 @@ export const ApiKeyDTO = Type.Object(
 
 export const TokenDTO = Type.Object({ apiKey: ApiKeyDTO }, { description: 'Информация о токене авторизации.' });
 
-export const GetTokenInfoResponse = okResponse(TokenDTO, 'Информация о токене авторизации.');
+export const GetTokenInfoResponse = okResponse(TokenDTO, 'Информация о токене авторизации.', { resultRequired: true });

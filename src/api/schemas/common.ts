@@ -15,7 +15,8 @@ export const ApiErrorDTO = Type.Object({
 export const ApiErrorResponse = Type.Object(
   {
     status: Type.Enum(['OK', 'ERROR']),
-    errors: Type.Array(ApiErrorDTO, { minItems: 1 }),
+    // As Market declares it; ymchat's error answers always carry at least one error.
+    errors: Type.Optional(Type.Array(ApiErrorDTO, { minItems: 1, nullable: true })),
   },
   { description: 'Стандартная обертка для ошибок сервера.' },
 );
@@ -31,13 +32,26 @@ export const ErrorResponses = {
   500: { ...ApiErrorResponse, description: 'Внутренняя ошибка Маркета.' },
 };
 
-/** `{status: OK, result}` wrapper of Market's successful answers. */
-export function okResponse<T extends TSchema>(result: T, description: string) {
+/** `{status: OK, result}` wrapper of Market's successful answers (`result` optional unless Market requires it). */
+export function okResponse<T extends TSchema>(result: T, description: string, opts: { resultRequired?: boolean } = {}) {
   return Type.Object(
-    { status: Type.Enum(['OK', 'ERROR']), result: Type.Optional(result) },
+    { status: Type.Enum(['OK', 'ERROR']), result: opts.resultRequired ? result : Type.Optional(result) },
     { description },
   );
 }
+
+/** The error answers each partner method declares, as Market's spec lists them. */
+export const ALL_ERROR_STATUSES = [400, 401, 403, 404, 420, 500] as const;
+
+export function errorResponses(statuses: readonly number[] = ALL_ERROR_STATUSES) {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorResponses[s as keyof typeof ErrorResponses]]));
+}
+
+/** sendFileToChat's multipart body (Market's SendFileToChatRequest), for the OpenAPI document. */
+export const SendFileToChatRequest = Type.Object(
+  { file: Type.String({ format: 'binary', description: 'Содержимое файла. Максимальный размер файла — 5 Мбайт.' }) },
+  { description: 'Информация о чате и отправляемом файле.' },
+);
 
 export const PageTokenQuery = Type.String({
   description: 'Идентификатор страницы c результатами.',

@@ -38,16 +38,16 @@ describe('control API: the buyer’s, Market’s and the arbiter’s side of cha
   it('each sender moves the status as the rules say and stamps updatedAt by the sandbox clock', async () => {
     const chatId = DEMO.chats.orderWaiting; // WAITING_FOR_CUSTOMER
     t.clock.freeze(T0 + 60_000);
-    const buyer = await control(t, 'POST', `/chats/${chatId}/messages`, { text: 'Here is the photo' });
+    const buyer = await control(t, 'POST', `/chats/${chatId}/messages`, { message: 'Here is the photo' });
     expect(buyer.statusCode).toBe(201);
     expect(buyer.json().chat).toMatchObject({ status: 'WAITING_FOR_PARTNER', updatedAt: '2026-11-21T10:01:00+03:00' });
 
     await partner(t, 'POST', `/v2/businesses/${BIZ}/chats/message?chatId=${chatId}`, { message: 'Thanks' });
     expect((await sellerChat(t, chatId)).json().result.status).toBe('WAITING_FOR_CUSTOMER');
 
-    const market = await control(t, 'POST', `/chats/${chatId}/messages`, { text: 'Reminder', sender: 'MARKET' });
+    const market = await control(t, 'POST', `/chats/${chatId}/messages`, { message: 'Reminder', sender: 'MARKET' });
     expect(market.json().chat.status).toBe('WAITING_FOR_CUSTOMER');
-    const support = await control(t, 'POST', `/chats/${chatId}/messages`, { text: 'Support here', sender: 'SUPPORT' });
+    const support = await control(t, 'POST', `/chats/${chatId}/messages`, { message: 'Support here', sender: 'SUPPORT' });
     expect(support.json().chat.status).toBe('WAITING_FOR_PARTNER');
 
     const history = (await control(t, 'GET', `/chats/${chatId}/messages`)).json();
@@ -100,7 +100,7 @@ describe('control API: the buyer’s, Market’s and the arbiter’s side of cha
     expect(open.json()).toMatchObject({ chatId, type: 'ARBITRAGE', status: 'WAITING_FOR_ARBITER' });
     expect((await sellerChat(t, chatId)).json().result).toMatchObject({ type: 'ARBITRAGE', status: 'WAITING_FOR_ARBITER' });
 
-    const arbiter = await control(t, 'POST', `/chats/${chatId}/messages`, { text: 'Please send the receipt', sender: 'ARBITER' });
+    const arbiter = await control(t, 'POST', `/chats/${chatId}/messages`, { message: 'Please send the receipt', sender: 'ARBITER' });
     expect(arbiter.json().chat.status).toBe('WAITING_FOR_ARBITER');
     const history = (await control(t, 'GET', `/chats/${chatId}/messages`)).json().messages;
     expect(history.at(-1)).toMatchObject({ sender: 'SUPPORT', message: 'Please send the receipt' });
@@ -112,7 +112,7 @@ describe('control API: the buyer’s, Market’s and the arbiter’s side of cha
 
   it('conflicting actions answer 409 and change nothing', async () => {
     const cases: [string, unknown, string][] = [
-      [`/chats/${DEMO.chats.directFinished}/messages`, { text: 'hello?' }, `Chat '${DEMO.chats.directFinished}' is finished`],
+      [`/chats/${DEMO.chats.directFinished}/messages`, { message: 'hello?' }, `Chat '${DEMO.chats.directFinished}' is finished`],
       [`/chats/${DEMO.chats.order}/dispute/close`, undefined, `Chat '${DEMO.chats.order}' has no open dispute`],
       [`/chats/${DEMO.chats.arbitrage}/dispute`, undefined, `Chat '${DEMO.chats.arbitrage}' already has an open dispute`],
       [`/chats/${DEMO.chats.direct}/dispute`, undefined, `Chat '${DEMO.chats.direct}' is DIRECT: disputes are about orders and returns`],
@@ -132,10 +132,21 @@ describe('control API: the buyer’s, Market’s and the arbiter’s side of cha
   it('unknown chats are 404; PARTNER is not a sender the control API plays', async () => {
     expect((await control(t, 'GET', '/chats/424242')).json()).toEqual(errorBody('NOT_FOUND', "Chat not found: '424242'"));
     expect((await control(t, 'POST', '/chats/424242/dispute')).statusCode).toBe(404);
-    const seller = await control(t, 'POST', `/chats/${DEMO.chats.order}/messages`, { text: 'x', sender: 'PARTNER' });
+    const seller = await control(t, 'POST', `/chats/${DEMO.chats.order}/messages`, { message: 'x', sender: 'PARTNER' });
     expect(seller.statusCode).toBe(400);
     expect(seller.json().errors[0].message).toContain("unknown value 'PARTNER'");
-    expect((await control(t, 'POST', `/chats/${DEMO.chats.order}/messages`, { text: '' })).statusCode).toBe(400);
+    expect((await control(t, 'POST', `/chats/${DEMO.chats.order}/messages`, { message: '' })).statusCode).toBe(400);
+  });
+
+  it('message text is `message` in every body; `text` is still read as its deprecated alias', async () => {
+    const viaAlias = await control(t, 'POST', `/chats/${DEMO.chats.order}/messages`, { text: 'old name' });
+    expect(viaAlias.statusCode).toBe(201);
+    const stored = await control(t, 'GET', `/chats/${DEMO.chats.order}/messages?limit=1000`);
+    expect(stored.json().messages.at(-1).message).toBe('old name');
+    const both = await control(t, 'POST', `/chats/${DEMO.chats.order}/messages`, { text: 'a', message: 'b' });
+    expect(both.json()).toEqual(errorBody('BAD_REQUEST', "Give the text once, as 'message' ('text' is its deprecated alias)"));
+    const none = await control(t, 'POST', `/chats/${DEMO.chats.order}/messages`, { sender: 'MARKET' });
+    expect(none.json()).toEqual(errorBody('BAD_REQUEST', "'message' must not be null (rejected value: null)"));
   });
 
   it('finish and direct status changes; Market finishing announces nothing', async () => {

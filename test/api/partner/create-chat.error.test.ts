@@ -4,14 +4,6 @@ import { apiKey, BIZ, DEMO, errorBody } from '../../helpers/demo.js';
 
 const URL = `/v2/businesses/${BIZ}/chats/new`;
 const bad = (message: string) => errorBody('BAD_REQUEST', message);
-const jsonError = (text: string) => {
-  try {
-    JSON.parse(text);
-  } catch (e) {
-    return `JSON: ${(e as Error).message}`;
-  }
-  throw new Error('valid JSON');
-};
 const DBS_RETURN = 4000009;
 
 describe('createChat: refusals store nothing', () => {
@@ -118,7 +110,7 @@ describe('createChat: refusals store nothing', () => {
       const text = `{"context": {"type": "ORDER", "id": ${DEMO.orders.noChat}}`;
       const res = await post(text);
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toEqual(bad(jsonError(text)));
+      expect(res.json()).toEqual(bad('Unexpected end of content'));
     });
 
     it('a content type other than JSON is 415', async () => {

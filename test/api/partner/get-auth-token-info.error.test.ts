@@ -24,7 +24,7 @@ describe('getAuthTokenInfo: errors', () => {
       payload: '{"x":',
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual(errorBody('BAD_REQUEST', 'JSON: Unexpected end of JSON input'));
+    expect(res.json()).toEqual(errorBody('BAD_REQUEST', 'Unexpected end of content'));
     expect(res.headers['x-ratelimit-resource-remaining']).toBe('99');
   });
 

@@ -5,14 +5,6 @@ import { apiKey, BIZ, errorBody } from '../../helpers/demo.js';
 const URL = `/v2/businesses/${BIZ}/chats`;
 const bad = (message: string) => errorBody('BAD_REQUEST', message);
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const jsonError = (text: string) => {
-  try {
-    JSON.parse(text);
-  } catch (e) {
-    return `JSON: ${(e as Error).message}`;
-  }
-  throw new Error('valid JSON');
-};
 
 describe('getChats: bad input', () => {
   let t: TestApp;
@@ -34,7 +26,7 @@ describe('getChats: bad input', () => {
     it('malformed JSON', async () => {
       const res = await post('{"statuses": [');
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toEqual(bad(jsonError('{"statuses": [')));
+      expect(res.json()).toEqual(bad('Unexpected end of content'));
     });
 
     it('a content type other than JSON is 415', async () => {

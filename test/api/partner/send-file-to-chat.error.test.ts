@@ -31,6 +31,7 @@ describe('sendFileToChat: each bad request gets its message, is counted, and sto
     ['no chatId', multipartRequest(`/v2/businesses/${BIZ}/chats/file/send`, [FILE], apiKey()), 400, 'BAD_REQUEST', "Required request parameter 'chatId' is not present"],
     ['chatId not a number', parts([FILE], 'x1'), 400, 'BAD_REQUEST', "Type mismatch: 'x1'"],
     ['no parts at all', parts([]), 400, 'BAD_REQUEST', "Required request part 'file' is not present"],
+    ['two file parts', parts([FILE, { ...FILE, filename: 'b.txt' }]), 400, 'BAD_REQUEST', "Request part 'file' is given 2 times; send one file per request"],
     [
       'an empty multipart body',
       { method: 'POST', url: url(), headers: { ...apiKey(), 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, payload: '' },

@@ -39,7 +39,7 @@ describe('sendMessageToChat: each bad request gets its message, is counted, and 
     ['empty body', json(''), 400, 'BAD_REQUEST', 'Required request body is missing'],
     ['no body and no Content-Type', { method: 'POST', url: url(), headers: apiKey() }, 400, 'BAD_REQUEST', 'Required request body is missing'],
     ['JSON null', json('null'), 400, 'BAD_REQUEST', 'Required request body is missing'],
-    ['malformed JSON', json('{"message":'), 400, 'BAD_REQUEST', 'JSON: Unexpected end of JSON input'],
+    ['malformed JSON', json('{"message":'), 400, 'BAD_REQUEST', 'Unexpected end of content'],
     ['no message', json({}), 400, 'BAD_REQUEST', "'message' must not be null (rejected value: null)"],
     ['message null', json({ message: null }), 400, 'BAD_REQUEST', "'message' must not be null (rejected value: null)"],
     ['message empty', json({ message: '' }), 400, 'BAD_REQUEST', "'message' size must be between '1' and '4096' (rejected value: '')"],
