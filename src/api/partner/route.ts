@@ -138,7 +138,6 @@ export class PartnerRouter {
       method: op.method,
       url: op.url,
       // Marks the route as a partner method: the request inspector records exactly these.
-      config: { operationId: op.operationId },
       schema: {
         operationId: op.operationId,
         summary: op.summary,
@@ -154,7 +153,7 @@ export class PartnerRouter {
         'x-auth-scopes': op.scopes,
         'x-resource-limit': op.hourlyLimit,
       } as any,
-      config: { [PARTNER_OPERATION]: op },
+      config: { operationId: op.operationId, [PARTNER_OPERATION]: op },
       onRequest: async (req, reply) => {
         const principal = await authenticate(services.storage.db, req.headers);
         req.ymPrincipal = principal;
