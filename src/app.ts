@@ -26,8 +26,12 @@ function stripFormatSuffix(url: string): string {
   return path.slice(0, -'.json'.length) + (q === -1 ? '' : url.slice(q));
 }
 
+/** Levels at which every request gets its one log line; above them only errors and events are logged. */
+const REQUEST_LOG_LEVELS = new Set(['debug', 'trace']);
+
 /** Builds the whole HTTP face (no listen), over services the caller owns. */
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const logRequests = opts.logger !== undefined && opts.logger !== false && REQUEST_LOG_LEVELS.has(services.config.logLevel);
   const app = Fastify({
     logger:
       opts.logger === undefined || opts.logger === false
@@ -37,6 +41,10 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
             redact: ['req.headers["api-key"]', 'req.headers.authorization', 'req.headers["x-admin-token"]'],
             ...(typeof opts.logger === 'object' ? opts.logger : {}),
           },
+    // Fastify's two lines per request cost more than a whole getChat; one line is written below when asked.
+    disableRequestLogging: true,
+    // A child logger per request is only worth its allocation when requests are logged.
+    ...(logRequests ? {} : { childLoggerFactory: (logger: any) => logger }),
     bodyLimit: MAX_BODY_BYTES,
     rewriteUrl: (req) => stripFormatSuffix(req.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
@@ -82,6 +90,11 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     return payload;
   });
   app.addHook('onResponse', async (req, reply) => settleTicket(services, req, reply.statusCode));
+  if (logRequests) {
+    app.addHook('onResponse', async (req, reply) => {
+      req.log.debug({ method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    });
+  }
   app.addHook('onRequestAbort', async (req) => settleTicket(services, req, 499));
 
   const partner = new PartnerRouter(app, services);
