@@ -79,10 +79,22 @@ export async function listChats(
   filter: ChatFilter,
   page: { fromId?: number; limit: number },
 ): Promise<ChatPage> {
+  const q = chatPageQuery(db, businessId, filter, page);
+  if (q === null) return { chats: [], nextId: null };
+  const rows = await q.execute();
+  const hasMore = rows.length > page.limit;
+  return {
+    chats: rows.slice(0, page.limit).map(toChat),
+    nextId: hasMore ? rows[page.limit].id : null,
+  };
+}
+
+/** The query of one getChats page (limit + 1 rows), or null when nothing can match; tests keep its plan. */
+export function chatPageQuery(db: Db, businessId: number, filter: ChatFilter, page: { fromId?: number; limit: number }) {
   // Ids beyond 2^53 are never issued, so they match nothing.
   const orderIds = filter.orderIds?.filter(isStoredId);
   const contexts = filter.contexts?.filter((c) => isStoredId(c.id));
-  if (orderIds?.length === 0 || contexts?.length === 0) return { chats: [], nextId: null };
+  if (orderIds?.length === 0 || contexts?.length === 0) return null;
   const take = page.limit + 1;
 
   let q = chatQuery(db).where('chats.business_id', '=', businessId);
@@ -97,10 +109,5 @@ export async function listChats(
   } else if (filter.statuses || filter.types || filter.contextTypes) {
     q = q.where(sql<boolean>`chats.id in (${filteredIds(businessId, filter, page.fromId, take)})`);
   }
-  const rows = await q.orderBy('chats.id', 'desc').limit(take).execute();
-  const hasMore = rows.length > page.limit;
-  return {
-    chats: rows.slice(0, page.limit).map(toChat),
-    nextId: hasMore ? rows[page.limit].id : null,
-  };
+  return q.orderBy('chats.id', 'desc').limit(take);
 }
