@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import { AppError } from './domain/errors.js';
 import { LimitError } from './limits/limiter.js';
@@ -26,6 +26,17 @@ function stripFormatSuffix(url: string): string {
   return path.slice(0, -'.json'.length) + (q === -1 ? '' : url.slice(q));
 }
 
+/**
+ * Fastify's own two lines per request cost more than a whole getChat: they are dropped, failures
+ * stay logged, and the one line per request is written by a hook when asked (debug).
+ */
+class FailuresOnly extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) super.requestCompleted(error, request, reply);
+  }
+}
+
 /** Levels at which every request gets its one log line; above them only errors and events are logged. */
 const REQUEST_LOG_LEVELS = new Set(['debug', 'trace']);
 
@@ -41,8 +52,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
             redact: ['req.headers["api-key"]', 'req.headers.authorization', 'req.headers["x-admin-token"]'],
             ...(typeof opts.logger === 'object' ? opts.logger : {}),
           },
-    // Fastify's two lines per request cost more than a whole getChat; one line is written below when asked.
-    disableRequestLogging: true,
+    logController: new FailuresOnly(),
     // A child logger per request is only worth its allocation when requests are logged.
     ...(logRequests ? {} : { childLoggerFactory: (logger: any) => logger }),
     bodyLimit: MAX_BODY_BYTES,

@@ -142,6 +142,8 @@ export class SqliteQuotaStore implements QuotaStore {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     if (this.dirty.size === 0) return;
+    // Closed under us (a shutdown that did not close the store first): nothing left to write to.
+    if (!this.storage.sqlite!.open) return this.dirty.clear();
     // Inside another statement's open transaction the batch would share its fate: try again later.
     if (this.storage.sqlite!.inTransaction) return this.touch([...this.dirty][0]);
     const batch = [...this.dirty];
