@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../storage/storage.js';
+import { prepared } from '../storage/prepared.js';
 import { chatQuery, isStoredId, toChat } from './chats.js';
 import { CHAT_STATUSES, CHAT_TYPES, CONTEXT_TYPES, type Chat, type ChatStatus, type ChatType, type ContextType } from './model.js';
 
@@ -79,15 +80,32 @@ export async function listChats(
   filter: ChatFilter,
   page: { fromId?: number; limit: number },
 ): Promise<ChatPage> {
-  const q = chatPageQuery(db, businessId, filter, page);
-  if (q === null) return { chats: [], nextId: null };
-  const rows = await q.execute();
+  const plain = !filter.orderIds && !filter.contexts && !filter.statuses && !filter.types && !filter.contextTypes;
+  let rows;
+  if (plain) {
+    // The most common call, compiled once.
+    rows =
+      page.fromId === undefined
+        ? await firstPage(db, businessId, page.limit + 1)
+        : await laterPage(db, businessId, page.fromId, page.limit + 1);
+  } else {
+    const q = chatPageQuery(db, businessId, filter, page);
+    if (q === null) return { chats: [], nextId: null };
+    rows = await q.execute();
+  }
   const hasMore = rows.length > page.limit;
   return {
     chats: rows.slice(0, page.limit).map(toChat),
     nextId: hasMore ? rows[page.limit].id : null,
   };
 }
+
+const firstPage = prepared((db: Db, businessId: number, take: number) =>
+  chatQuery(db).where('chats.business_id', '=', businessId).orderBy('chats.id', 'desc').limit(take),
+);
+const laterPage = prepared((db: Db, businessId: number, fromId: number, take: number) =>
+  chatQuery(db).where('chats.business_id', '=', businessId).where('chats.id', '<=', fromId).orderBy('chats.id', 'desc').limit(take),
+);
 
 /** The query of one getChats page (limit + 1 rows), or null when nothing can match; tests keep its plan. */
 export function chatPageQuery(db: Db, businessId: number, filter: ChatFilter, page: { fromId?: number; limit: number }) {
