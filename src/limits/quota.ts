@@ -120,9 +120,9 @@ export class SqliteQuotaStore implements QuotaStore {
       c = { businessId, method, window: row?.window_start ?? window, used: row?.used ?? 0, dirty: false };
       this.counters.set(key, c);
     }
+    // Another window (later, or earlier when the virtual clock was set back) starts from zero, as
+    // the database upsert does.
     if (c.window !== window) {
-      // A request of a later window opens it; an earlier window's late giveBack finds nothing.
-      if (window < c.window) return { businessId, method, window, used: 0, dirty: false };
       c.window = window;
       c.used = 0;
     }
@@ -159,7 +159,8 @@ export class SqliteQuotaStore implements QuotaStore {
   }
 
   async giveBack(businessId: number, method: string, window: number): Promise<void> {
-    const c = this.counter(businessId, method, window);
+    // A late giveBack for a window that has passed finds nothing to give back.
+    const c = this.counters.get(`${businessId}:${method}`) ?? this.counter(businessId, method, window);
     if (c.window !== window || c.used === 0) return;
     c.used--;
     this.touch(c);

@@ -27,6 +27,16 @@ describe('quota counters on SQLite (memory, written behind)', () => {
     expect(await again.read(7)).toEqual([{ method: 'getChat', windowStart: W + HOUR_MS, used: 1 }]);
   });
 
+  it('a clock set back to an earlier window starts that window from zero, as the upsert does', async () => {
+    s = await openTestStorage('sqlite');
+    const q = new SqliteQuotaStore(s.storage, 60_000);
+    await q.take(7, 'getChat', W + HOUR_MS);
+    await q.take(7, 'getChat', W + HOUR_MS);
+    expect(await q.take(7, 'getChat', W)).toBe(1);
+    await q.giveBack(7, 'getChat', W);
+    expect(await q.read(7)).toEqual([{ method: 'getChat', windowStart: W, used: 0 }]);
+  });
+
   it('reads and resets see the counts of this very moment', async () => {
     s = await openTestStorage('sqlite');
     const q = new SqliteQuotaStore(s.storage, 60_000);
