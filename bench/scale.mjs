@@ -98,15 +98,22 @@ async function serve(dataDir, extra = [], nodeFlags = []) {
   return start([...nodeFlags, 'dist/cli/main.js', 'serve', '--data-dir', dataDir, '--port', '0', '--limits', 'off', '--log-level', 'error', ...extra]);
 }
 
-async function measureAll(label, dataDir, extra) {
-  const server = await serve(dataDir, extra);
-  const out = {};
+/** Both sizes served at once, each operation measured on one then the other, so both see the same machine. */
+async function measureBoth(demoDir, bigDir, extraDemo = [], extraBig = extraDemo) {
+  const demo = await serve(demoDir, extraDemo);
+  const big = await serve(bigDir, extraBig);
+  const small = {};
+  const large = {};
   try {
-    for (const op of operations()) out[op.name] = await latency(server, op);
+    for (const op of operations()) {
+      small[op.name] = await latency(demo, op);
+      large[op.name] = await latency(big, op);
+    }
   } finally {
-    await server.stop();
+    await demo.stop();
+    await big.stop();
   }
-  return out;
+  return { small, large };
 }
 
 const results = {};
@@ -114,8 +121,7 @@ const verdicts = [];
 
 async function sizeComparison(label, demoDir, bigDir, extra = []) {
   log(`\n${label}: every operation, ${REQUESTS} sequential requests each, demo data vs ${CHATS} chats / ${MESSAGES} messages`);
-  const small = await measureAll('demo', demoDir, extra);
-  const big = await measureAll('large', bigDir, extra);
+  const { small, large: big } = await measureBoth(demoDir, bigDir, extra);
   const rows = [];
   for (const name of Object.keys(small)) {
     const a = small[name];
@@ -218,8 +224,7 @@ if (process.env.BENCH_PG_URL) {
     await d.close();
     log(`Building the same on PostgreSQL…`);
     await buildScaleDb({ database: process.env.BENCH_PG_URL, dataDir: tmp, pgSchema: schemas[1], chats: CHATS, messages: MESSAGES, bigChat: BIG, log });
-    const demoPg = await measureAll('demo', tmp, ['--database', urlOf(schemas[0])]);
-    const bigPg = await measureAll('large', tmp, ['--database', urlOf(schemas[1])]);
+    const { small: demoPg, large: bigPg } = await measureBoth(tmp, tmp, ['--database', urlOf(schemas[0])], ['--database', urlOf(schemas[1])]);
     const rows = [];
     for (const name of Object.keys(demoPg)) {
       const change = bigPg[name].p50 / demoPg[name].p50 - 1;
