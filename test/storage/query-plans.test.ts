@@ -78,7 +78,7 @@ for (const dialect of dialects()) {
       await seedDemo(s.storage, T);
       await fill(s.storage);
     }, 60_000);
-    afterAll(async () => s.dispose());
+    afterAll(async () => s?.dispose());
 
     const page = (filter: ChatFilter, fromId?: number) => chatPageQuery(s.storage.db, BIZ, filter, { limit: 20, fromId })!;
 
