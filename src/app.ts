@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import { AppError } from './domain/errors.js';
 import { LimitError } from './limits/limiter.js';
@@ -29,8 +29,23 @@ function stripFormatSuffix(url: string): string {
   return path.slice(0, -'.json'.length) + (q === -1 ? '' : url.slice(q));
 }
 
+/**
+ * Fastify's own two lines per request cost more than a whole getChat: they are dropped, failures
+ * stay logged, and the one line per request is written by a hook when asked (debug).
+ */
+class FailuresOnly extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) super.requestCompleted(error, request, reply);
+  }
+}
+
+/** Levels at which every request gets its one log line; above them only errors and events are logged. */
+const REQUEST_LOG_LEVELS = new Set(['debug', 'trace']);
+
 /** Builds the whole HTTP face (no listen), over services the caller owns. */
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const logRequests = opts.logger !== undefined && opts.logger !== false && REQUEST_LOG_LEVELS.has(services.config.logLevel);
   const app = Fastify({
     logger:
       opts.logger === undefined || opts.logger === false
@@ -40,6 +55,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
             redact: ['req.headers["api-key"]', 'req.headers.authorization', 'req.headers["x-admin-token"]'],
             ...(typeof opts.logger === 'object' ? opts.logger : {}),
           },
+    logController: new FailuresOnly(),
+    // A child logger per request is only worth its allocation when requests are logged.
+    ...(logRequests ? {} : { childLoggerFactory: (logger: any) => logger }),
     bodyLimit: MAX_BODY_BYTES,
     rewriteUrl: (req) => stripFormatSuffix(req.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: MAX_PARAM_LENGTH },
@@ -92,6 +110,11 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     return payload;
   });
   app.addHook('onResponse', async (req, reply) => settleTicket(services, req, reply.statusCode));
+  if (logRequests) {
+    app.addHook('onResponse', async (req, reply) => {
+      req.log.debug({ method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    });
+  }
   app.addHook('onRequestAbort', async (req) => settleTicket(services, req, 499));
   registerAnswerCounter(app, services);
   registerRequestJournal(app, services);

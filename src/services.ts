@@ -2,7 +2,7 @@ import { SandboxClock } from './clock.js';
 import type { Config } from './config.js';
 import { FaultBook } from './domain/faults.js';
 import { Limiter } from './limits/limiter.js';
-import { SqlQuotaStore } from './limits/quota.js';
+import { type QuotaStore, SqlQuotaStore, SqliteQuotaStore } from './limits/quota.js';
 import { RedisQuotaStore } from './limits/redis-quota.js';
 import type { Storage } from './storage/storage.js';
 import { RequestJournal } from './inspector/journal.js';
@@ -41,11 +41,17 @@ export function createServices(config: Config, storage: Storage, clock: SandboxC
     limiter: new Limiter(
       config.limits,
       clock,
-      config.redisUrl ? new RedisQuotaStore(config.redisUrl) : new SqlQuotaStore(storage),
+      quotaStoreFor(config, storage),
     ),
     faults,
     notifyOutbox: () => {},
   };
+}
+
+/** Redis when configured (shared by instances); else the database, counted in memory on SQLite. */
+function quotaStoreFor(config: Config, storage: Storage): QuotaStore {
+  if (config.redisUrl) return new RedisQuotaStore(config.redisUrl);
+  return storage.sqlite ? new SqliteQuotaStore(storage) : new SqlQuotaStore(storage);
 }
 
 /** The context domain actions run in, from the services. */

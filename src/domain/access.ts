@@ -41,9 +41,22 @@ export function generateOAuthToken(): string {
   return `y0_${crypto.randomBytes(40).toString('base64url')}`;
 }
 
-/** Tokens are stored as SHA-256 digests; lookups go by digest, so no secret is ever compared. */
+const digests = new Map<string, string>();
+const DIGEST_CACHE_SIZE = 1024;
+
+/**
+ * Tokens are stored as SHA-256 digests; lookups go by digest, so no secret is ever compared. The
+ * digests of recent tokens are remembered (a digest never changes), sparing the hash per request;
+ * the key itself is still looked up every time, so revocation takes effect at once.
+ */
 export function hashToken(token: string): string {
-  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+  let digest = digests.get(token);
+  if (digest === undefined) {
+    digest = crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+    if (digests.size >= DIGEST_CACHE_SIZE) digests.clear();
+    digests.set(token, digest);
+  }
+  return digest;
 }
 
 export const API_KEY_PATTERN = /^ACMA:[A-Za-z0-9]{40}:[0-9a-f]{8}$/;

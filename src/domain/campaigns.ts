@@ -1,4 +1,5 @@
 import type { Db } from '../storage/storage.js';
+import { prepared } from '../storage/prepared.js';
 import type { PlacementModel } from './model.js';
 
 /** A store (campaign) with the cabinet it belongs to. */
@@ -19,6 +20,29 @@ export interface CampaignPage {
   nextId: number | null;
 }
 
+const campaignColumns = [
+  'campaigns.id',
+  'campaigns.domain',
+  'campaigns.client_id',
+  'campaigns.placement_model',
+  'campaigns.api_availability',
+  'businesses.id as business_id',
+  'businesses.name as business_name',
+] as const;
+
+const storesOf = (db: Db) => db.selectFrom('campaigns').innerJoin('businesses', 'businesses.id', 'campaigns.business_id').select(campaignColumns);
+
+// One business (every Api-Key call, most OAuth ones): the queries compiled once.
+const countOne = prepared((db: Db, businessId: number) =>
+  db.selectFrom('campaigns').select((eb) => eb.fn.countAll<number | string>().as('n')).where('business_id', '=', businessId),
+);
+const pageOneByOffset = prepared((db: Db, businessId: number, limit: number, offset: number) =>
+  storesOf(db).where('campaigns.business_id', '=', businessId).orderBy('campaigns.id').limit(limit).offset(offset),
+);
+const pageOneFrom = prepared((db: Db, businessId: number, fromId: number, limit: number) =>
+  storesOf(db).where('campaigns.business_id', '=', businessId).where('campaigns.id', '>=', fromId).orderBy('campaigns.id').limit(limit),
+);
+
 /**
  * Stores of the given businesses in ascending id order, one page of at most `limit`: either from
  * the store `fromId` on (token paging) or after skipping `offset` stores (page numbers).
@@ -29,32 +53,43 @@ export async function listCampaigns(
   page: { fromId?: number; offset?: number; limit: number },
 ): Promise<CampaignPage> {
   if (businessIds.length === 0) return { campaigns: [], total: 0, nextId: null };
+  if (businessIds.length === 1) {
+    const [id] = businessIds;
+    const [counted] = await countOne(db, id);
+    const rows =
+      page.fromId !== undefined
+        ? await pageOneFrom(db, id, page.fromId, page.limit + 1)
+        : await pageOneByOffset(db, id, page.limit + 1, page.offset ?? 0);
+    return toPage(rows, Number(counted.n), page.limit);
+  }
   const counted = await db
     .selectFrom('campaigns')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('business_id', 'in', [...businessIds])
     .executeTakeFirstOrThrow();
-  let q = db
-    .selectFrom('campaigns')
-    .innerJoin('businesses', 'businesses.id', 'campaigns.business_id')
-    .select([
-      'campaigns.id',
-      'campaigns.domain',
-      'campaigns.client_id',
-      'campaigns.placement_model',
-      'campaigns.api_availability',
-      'businesses.id as business_id',
-      'businesses.name as business_name',
-    ])
+  let q = storesOf(db)
     .where('campaigns.business_id', 'in', [...businessIds])
     .orderBy('campaigns.id')
     .limit(page.limit + 1);
   if (page.fromId !== undefined) q = q.where('campaigns.id', '>=', page.fromId);
   if (page.offset) q = q.offset(page.offset);
-  const rows = await q.execute();
-  const more = rows.length > page.limit;
+  return toPage(await q.execute(), Number(counted.n), page.limit);
+}
+
+type StoreRow = {
+  id: number;
+  domain: string;
+  client_id: number;
+  placement_model: string;
+  api_availability: string;
+  business_id: number;
+  business_name: string;
+};
+
+function toPage(rows: StoreRow[], total: number, limit: number): CampaignPage {
+  const more = rows.length > limit;
   return {
-    campaigns: rows.slice(0, page.limit).map((r) => ({
+    campaigns: rows.slice(0, limit).map((r) => ({
       id: r.id,
       domain: r.domain,
       clientId: r.client_id,
@@ -62,7 +97,7 @@ export async function listCampaigns(
       placementModel: r.placement_model as PlacementModel,
       apiAvailability: r.api_availability,
     })),
-    total: Number(counted.n),
-    nextId: more ? rows[page.limit].id : null,
+    total,
+    nextId: more ? rows[limit].id : null,
   };
 }

@@ -9,6 +9,7 @@ import {
   chatCreatedPayload,
   messageSentPayload,
   recordEvent,
+  wroteDeliveries,
 } from './events.js';
 import type { Chat, ChatStatus, Sender } from './model.js';
 
@@ -29,8 +30,10 @@ export const RETURN_CHAT_MODELS = new Set(['FBS', 'FBY', 'EXPRESS']);
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 
 async function inTransaction<T>(ctx: ActionContext, fn: (trx: Db) => Promise<T>): Promise<T> {
-  const result = await ctx.db.transaction().execute(fn);
-  ctx.afterCommit?.();
+  let used: Db | undefined;
+  const result = await ctx.db.transaction().execute((trx) => fn((used = trx)));
+  // Waking the sender costs more than a whole write; a commit without deliveries has nothing for it.
+  if (used && wroteDeliveries.has(used)) ctx.afterCommit?.();
   return result;
 }
 

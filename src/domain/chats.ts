@@ -40,9 +40,9 @@ export function isStoredId(id: unknown): id is number {
 }
 
 /** A chat of the business, or CHAT_NOT_FOUND (chats of other businesses are invisible). */
-const chatById = prepared((db: Db, chatId: number, businessId: number) =>
-  chatQuery(db).where('chats.id', '=', chatId).where('chats.business_id', '=', businessId),
-);
+export const chatByIdQuery = (db: Db, chatId: number, businessId: number) =>
+  chatQuery(db).where('chats.id', '=', chatId).where('chats.business_id', '=', businessId);
+const chatById = prepared(chatByIdQuery);
 
 export async function getChat(db: Db, businessId: number, chatId: number): Promise<Chat> {
   if (!isStoredId(chatId)) throw errors.chatNotFound(chatId);

@@ -28,6 +28,9 @@ export function arbitrageFinishedPayload(businessId: number, chatId: number, atM
  * subscription of the business that asked for its type. Call inside the transaction of the
  * change that caused it, so the two commit or vanish together.
  */
+/** Transactions that wrote at least one delivery: only their commits need to wake the sender. */
+export const wroteDeliveries = new WeakSet<object>();
+
 export async function recordEvent(
   trx: Db,
   businessId: number,
@@ -64,6 +67,7 @@ export async function recordEvent(
         updated_at: nowMs,
       })
       .execute();
+    wroteDeliveries.add(trx);
   }
   return event.id;
 }

@@ -217,6 +217,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('delivery_attempts').addColumn('clock', 'text').execute();
       },
     },
+    '0020_chat_list_indexes': {
+      async up(db) {
+        // getChats pages by id descending: without these a page sorted every chat of the business.
+        await db.schema.createIndex('chats_business_id').on('chats').columns(['business_id', 'id']).execute();
+        await db.schema
+          .createIndex('chats_business_filter')
+          .on('chats')
+          .columns(['business_id', 'status', 'type', 'context_type', 'id'])
+          .execute();
+        await db.schema.createIndex('chats_business_order').on('chats').columns(['business_id', 'order_id']).execute();
+        // Nothing reads chats by updated_at; the index cost a write on every message and lured the
+        // planner away from the id order.
+        await db.schema.dropIndex('chats_business_updated').execute();
+      },
+    },
   };
 }
 

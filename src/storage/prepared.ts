@@ -22,3 +22,26 @@ export function prepared<A extends unknown[], R>(build: (db: Db, ...args: A) => 
     return result.rows;
   };
 }
+
+/**
+ * `prepared` for a query over a list of values (`in (…)`): compiled once per database and list
+ * length, the list's values being its only parameters, in order.
+ */
+export function preparedList<T, R>(build: (db: Db, values: readonly T[]) => Compilable<R>): (db: Db, values: readonly T[]) => Promise<R[]> {
+  const compiled = new WeakMap<Db, Map<number, string>>();
+  return async (db, values) => {
+    let byLength = compiled.get(db);
+    if (byLength === undefined) compiled.set(db, (byLength = new Map()));
+    let sql = byLength.get(values.length);
+    if (sql === undefined) {
+      const q = build(db, values).compile();
+      if (q.parameters.length !== values.length || q.parameters.some((p, i) => p !== values[i])) {
+        throw new Error(`prepared list query must use its values once each, in order: ${q.sql}`);
+      }
+      sql = q.sql;
+      byLength.set(values.length, sql);
+    }
+    const result = await db.executeQuery<R>(CompiledQuery.raw(sql, values as unknown[]));
+    return result.rows;
+  };
+}

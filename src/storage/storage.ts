@@ -49,6 +49,9 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
   handle.pragma('synchronous = NORMAL');
   handle.pragma('foreign_keys = ON');
   handle.pragma('busy_timeout = 5000');
+  // 16 MB of page cache (SQLite's default is 2 MB): at a million chats the inner pages of the hot
+  // indexes stay in memory instead of costing a read system call per request.
+  handle.pragma('cache_size = -16384');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   if (opts.reset) await dropAll(db);
   await migrate(db, 'sqlite');

@@ -16,6 +16,7 @@ export function registerStateRoutes(app: FastifyInstance, services: Services): v
   controlRoute(app, { method: 'PUT', url: '/state', bodyLimit: STATE_BODY_LIMIT }, async ({ body }) => {
     const summary = await importState(services.storage, services.clock, body);
     services.faults.clear();
+    services.limiter.quota.forget?.();
     return { imported: summary.counts };
   });
   controlRoute(
@@ -24,6 +25,7 @@ export function registerStateRoutes(app: FastifyInstance, services: Services): v
     async ({ body }) => {
       await resetState(services.storage, services.clock, body.to);
       services.faults.clear();
+      services.limiter.quota.forget?.();
       return { reset: body.to };
     },
   );

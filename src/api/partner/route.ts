@@ -61,10 +61,18 @@ declare module 'fastify' {
 
 const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
+// The window's end is the same for an hour: its date text is made once.
+let untilMs = NaN;
+let untilText = '';
+
 export function setRateHeaders(reply: FastifyReply, h: RateHeaders): void {
+  if (h.untilMs !== untilMs) {
+    untilText = formatRfc822(h.untilMs);
+    untilMs = h.untilMs;
+  }
   reply.header('X-RateLimit-Resource-Limit', String(h.limit));
   reply.header('X-RateLimit-Resource-Remaining', String(h.remaining));
-  reply.header('X-RateLimit-Resource-Until', formatRfc822(h.untilMs));
+  reply.header('X-RateLimit-Resource-Until', untilText);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
