@@ -28,7 +28,9 @@ export function createServices(config: Config, storage: Storage, clock: SandboxC
     limiter: new Limiter(
       config.limits,
       clock,
-      config.redisUrl ? new RedisQuotaStore(config.redisUrl) : new SqlQuotaStore(storage),
+      config.redisUrl
+        ? new RedisQuotaStore(config.redisUrl, undefined, { timeoutMs: config.dbTimeoutMs, incidents: storage.incidents })
+        : new SqlQuotaStore(storage),
     ),
     faults: new FaultBook(),
     notifyOutbox: () => {},

@@ -23,6 +23,8 @@ program
   .addOption(new Option('--parallel-limit <n>', 'parallel requests per business (default 4)').env('YMCHAT_PARALLEL_LIMIT'))
   .addOption(new Option('--compat-date <date>', 'behave as Market did on YYYY-MM-DD for deprecated fields').env('YMCHAT_COMPAT_DATE'))
   .addOption(new Option('--redis-url <url>', 'share hourly limits between instances through Redis').env('YMCHAT_REDIS_URL'))
+  .addOption(new Option('--pg-schema <name>', 'PostgreSQL schema to keep the tables in (created when missing)').env('YMCHAT_PG_SCHEMA'))
+  .addOption(new Option('--db-timeout-ms <ms>', 'longest wait for the database or Redis before answering 503 (default 5000)').env('YMCHAT_DB_TIMEOUT_MS'))
   .addOption(new Option('--log-level <level>', 'pino level (default info)').env('YMCHAT_LOG_LEVEL'))
   .action(async (opts) => {
     const config = loadConfig(opts);

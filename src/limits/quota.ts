@@ -24,6 +24,8 @@ export interface QuotaStore {
   read(businessId: number): Promise<QuotaUsage[]>;
   reset(businessId: number, method?: string): Promise<void>;
   close?(): Promise<void>;
+  /** Waits, at most `timeoutMs`, until the store can answer (a network store after start). */
+  ready?(timeoutMs: number): Promise<void>;
 }
 
 export class SqlQuotaStore implements QuotaStore {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import path from 'node:path';
+import { PG_URL, TEST_DIALECT } from './app.js';
 
 export const CLI = path.resolve('dist/cli/main.js');
 
@@ -10,9 +12,33 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Prefix of the PostgreSQL schemas real processes of this test run live in (dropped at the end). */
+export function spawnedSchemaPrefix(): string {
+  return `tp_${process.env.YMCHAT_TEST_RUN_ID ?? 'local'}_`;
+}
+
+/**
+ * The PostgreSQL schema of a server started over `dataDir`: the same folder means the same
+ * schema, so a test that restarts a server over its data finds it again, as with SQLite.
+ */
+export function schemaForDataDir(dataDir: string): string {
+  return spawnedSchemaPrefix() + crypto.createHash('sha1').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+}
+
+/**
+ * The database flags of a test server: none on SQLite; on the PostgreSQL pass the test database
+ * with a schema of its own (unless the test names its database itself).
+ */
+export function databaseArgs(args: string[]): string[] {
+  if (TEST_DIALECT !== 'postgres' || args.includes('--database')) return [];
+  const i = args.indexOf('--data-dir');
+  const dir = i >= 0 ? args[i + 1] : crypto.randomBytes(6).toString('hex');
+  return ['--database', PG_URL, '--pg-schema', schemaForDataDir(dir)];
+}
+
 /** Runs `ymchat serve` as a real process and waits for its banner. Needs `npm run build` first. */
 export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--log-level', 'warn', ...databaseArgs(args), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -40,7 +66,7 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
     output: () => out,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),
