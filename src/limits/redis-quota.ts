@@ -8,7 +8,8 @@ import { type IncidentLog, OutageError } from '../storage/outage.js';
  * (business, method, window); it expires with its window, so no cleanup is needed.
  */
 export class RedisQuotaStore implements QuotaStore {
-  private readonly redis: Redis;
+  /** The connection, shared with the parallel slots. */
+  readonly redis: Redis;
   private readonly counter: RateLimiterRedis;
 
   constructor(

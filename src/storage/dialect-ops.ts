@@ -12,6 +12,12 @@ type AnySelect = SelectQueryBuilder<Database, any, any>;
 export interface DialectOps {
   readonly name: 'sqlite' | 'postgres';
   /**
+   * Whether several instances may share the database. When not (SQLite: one process owns the
+   * file), state that is only about requests in flight may stay in memory, and claims found at
+   * start were left by a process that died.
+   */
+  readonly sharedByInstances: boolean;
+  /**
    * Locks the rows a read inside a transaction decides from, until commit. PostgreSQL takes
    * `FOR UPDATE` (of `of`, for reads that outer-join other tables); SQLite needs nothing, since a
    * write transaction there holds the one connection and so runs alone.
@@ -25,6 +31,7 @@ export interface DialectOps {
 
 const postgres: DialectOps = {
   name: 'postgres',
+  sharedByInstances: true,
   lockForUpdate: (qb, of) => (of ? qb.forUpdate(of as never) : qb.forUpdate()) as typeof qb,
   lockSkipLocked: (qb) => qb.forUpdate().skipLocked() as typeof qb,
   realNowMs: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
@@ -32,6 +39,7 @@ const postgres: DialectOps = {
 
 const sqlite: DialectOps = {
   name: 'sqlite',
+  sharedByInstances: false,
   lockForUpdate: (qb) => qb,
   lockSkipLocked: (qb) => qb,
   realNowMs: () => sql<number>`cast((julianday('now') - 2440587.5) * 86400000 as integer)`,

@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { dropAll, migrate } from './migrations.js';
 import { IncidentLog } from './outage.js';
+import { type ChangeFeed, localFeed, postgresFeed } from './changes.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -17,6 +18,8 @@ export interface Storage {
   sqlite: SqliteDatabase.Database | null;
   /** Outages of the database, logged once each (the server points it at its logger). */
   incidents: IncidentLog;
+  /** News of changes to state instances keep in memory (clock, faults), shared by all of them. */
+  changes: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -68,6 +71,7 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
     dialect: 'sqlite',
     sqlite: handle,
     incidents: opts.incidents ?? stderrIncidents(),
+    changes: localFeed(),
     close: () => db.destroy(),
   };
 }
@@ -152,5 +156,17 @@ async function openPostgres(opts: StorageOptions): Promise<Storage> {
       await sql`reset statement_timeout`.execute(conn);
     }
   });
-  return { db, dialect: 'postgres', sqlite: null, incidents, close: () => db.destroy() };
+  const current = (await sql<{ name: string }>`select current_schema() as name`.execute(db)).rows[0]?.name ?? 'public';
+  const changes = postgresFeed(opts.database, `ymchat_${current}`.slice(0, 63), { connectionTimeoutMillis: timeoutMs });
+  return {
+    db,
+    dialect: 'postgres',
+    sqlite: null,
+    incidents,
+    changes,
+    close: async () => {
+      await changes.close();
+      await db.destroy();
+    },
+  };
 }
