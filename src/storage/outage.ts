@@ -49,14 +49,16 @@ export function isOutage(err: unknown): boolean {
 
 /**
  * One log line when an outage starts and one when it ends, whatever the number of failures in
- * between. An incident ends after `quietMs` without a failure (or on `recovered`).
+ * between. The end is the first success after `settleMs` without failure (a flapping connection
+ * is one incident); after `quietMs` without failure a new failure opens a new incident anyway.
  */
 export class IncidentLog {
-  private readonly open = new Map<string, { since: number; failures: number; last: number }>();
+  private readonly open = new Map<string, { since: number; failures: number; last: number; timer: NodeJS.Timeout | null }>();
 
   constructor(
     private readonly log: (level: 'warn' | 'info', msg: string, err?: unknown) => void,
     private readonly quietMs = 10_000,
+    private readonly settleMs = 1_000,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -67,18 +69,28 @@ export class IncidentLog {
     if (cur && t - cur.last < this.quietMs) {
       cur.failures++;
       cur.last = t;
+      if (cur.timer) clearTimeout(cur.timer);
+      cur.timer = null;
       return;
     }
-    this.open.set(service, { since: t, failures: 1, last: t });
+    if (cur?.timer) clearTimeout(cur.timer);
+    this.open.set(service, { since: t, failures: 1, last: t, timer: null });
     this.log('warn', `${service} unavailable, answering 503 until it is back: ${(err as Error)?.message ?? err}`, err);
   }
 
-  /** The service answered again: closes its incident with one line. */
+  /** The service answered again: closes its incident once no failure followed for a while. */
   recovered(service: string): void {
     const cur = this.open.get(service);
-    if (!cur) return;
-    this.open.delete(service);
-    this.log('info', `${service} is back after ${Math.round((this.now() - cur.since) / 1000)} s (${cur.failures} failed operations)`);
+    if (!cur || cur.timer) return;
+    const close = () => {
+      if (this.open.get(service) !== cur) return;
+      this.open.delete(service);
+      this.log('info', `${service} is back after ${Math.round((cur.last - cur.since) / 1000)} s of failures (${cur.failures} failed operations)`);
+    };
+    const wait = this.settleMs - (this.now() - cur.last);
+    if (wait <= 0) return close();
+    cur.timer = setTimeout(close, wait);
+    cur.timer.unref();
   }
 
   isOpen(service: string): boolean {

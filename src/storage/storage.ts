@@ -141,7 +141,13 @@ async function openPostgres(opts: StorageOptions): Promise<Storage> {
   // An idle client whose backend was terminated or whose server went away emits 'error' on the
   // pool; without a listener that would end the process. The pool drops the client by itself.
   pool.on('error', (err) => incidents.failure('database', err));
-  pool.on('connect', () => incidents.recovered('database'));
+  pool.on('connect', (client) => {
+    incidents.recovered('database');
+    // A client checked out of the pool (between the statements of a transaction) has no pool
+    // listener: its backend's termination would be an unhandled 'error'. The statement in flight
+    // fails on its own and the pool discards the broken client.
+    client.on('error', (err) => incidents.failure('database', err));
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (opts.reset) await dropAll(db);
   // Several instances starting together migrate once: the others wait here, then find nothing
