@@ -5,8 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Real server processes over PostgreSQL start and answer slower than over a SQLite file.
+    testTimeout: process.env.YMCHAT_TEST_DIALECT === 'postgres' ? 90_000 : 30_000,
+    hookTimeout: process.env.YMCHAT_TEST_DIALECT === 'postgres' ? 90_000 : 30_000,
     reporters: ['default'],
   },
 });
