@@ -10,6 +10,8 @@ import { type IncidentLog, OutageError } from '../storage/outage.js';
 export class RedisQuotaStore implements QuotaStore {
   /** The connection, shared with the parallel slots. */
   readonly redis: Redis;
+  private readonly timeoutMs: number;
+  private everReady = false;
   private readonly counter: RateLimiterRedis;
 
   constructor(
@@ -18,6 +20,7 @@ export class RedisQuotaStore implements QuotaStore {
     opts: { timeoutMs?: number; incidents?: IncidentLog } = {},
   ) {
     const timeoutMs = opts.timeoutMs ?? 5000;
+    this.timeoutMs = timeoutMs;
     // Fail fast while Redis is away (no offline queue, no per-command retries): the request answers
     // 503 at once instead of waiting on retries; the connection itself keeps being retried.
     this.redis = new Redis(url, {
@@ -30,7 +33,10 @@ export class RedisQuotaStore implements QuotaStore {
     });
     // Without a listener ioredis prints "Unhandled error event" for every reconnect attempt.
     this.redis.on('error', (err) => opts.incidents?.failure('redis', err));
-    this.redis.on('ready', () => opts.incidents?.recovered('redis'));
+    this.redis.on('ready', () => {
+      this.everReady = true;
+      opts.incidents?.recovered('redis');
+    });
     // Counting only: the limit itself is checked by the Limiter, which knows each method's number.
     this.counter = new RateLimiterRedis({
       storeClient: this.redis,
@@ -58,12 +64,19 @@ export class RedisQuotaStore implements QuotaStore {
     });
   }
 
+  /** Before the first connection, calls wait for it (bounded); afterwards they fail fast. */
+  private async connected(): Promise<void> {
+    if (!this.everReady) await this.ready(this.timeoutMs);
+  }
+
   async take(businessId: number, method: string, window: number): Promise<number> {
+    await this.connected();
     const res = await outage(this.counter.consume(this.key(businessId, method, window), 1));
     return res.consumedPoints;
   }
 
   async giveBack(businessId: number, method: string, window: number): Promise<void> {
+    await this.connected();
     await outage(this.counter.reward(this.key(businessId, method, window), 1));
   }
 
@@ -80,6 +93,7 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   async read(businessId: number): Promise<QuotaUsage[]> {
+    await this.connected();
     return outage(this.readAll(businessId));
   }
 
@@ -94,6 +108,7 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   async reset(businessId: number, method?: string): Promise<void> {
+    await this.connected();
     const keys = await outage(this.keysOf(businessId, method));
     if (keys.length > 0) await outage(this.redis.del(...keys));
   }
