@@ -18,18 +18,17 @@ const args = process.argv.slice(2);
 const PG_FOLDERS = ['test/api', 'test/scenarios', 'test/notify', 'test/cli', 'test/e2e', 'test/races', 'test/resilience', 'test/instances'];
 
 console.log(`ymchat tests on Node.js ${process.version}`);
-let status = run([path.join(root, 'scripts', 'ensure-built.mjs')]);
-if (status === 0) {
-  console.log('\n=== pass 1 of 2: every test, HTTP suites on SQLite ===\n');
-  status = run([vitest, 'run', ...args], { YMCHAT_TEST_DIALECT: 'sqlite' });
+const built = run([path.join(root, 'scripts', 'ensure-built.mjs')]);
+if (built !== 0) process.exit(built);
+console.log('\n=== pass 1 of 2: every test, HTTP suites on SQLite ===\n');
+const first = run([vitest, 'run', ...args], { YMCHAT_TEST_DIALECT: 'sqlite' });
+let second = 0;
+if (!process.env.YMCHAT_TEST_PG_URL) {
+  console.log('\n=== pass 2 of 2 skipped: YMCHAT_TEST_PG_URL is not set, so the HTTP suites ran on SQLite only ===');
+} else {
+  // Runs even after a failed first pass: a failure on one database only is worth knowing.
+  console.log(`\n=== pass 2 of 2: HTTP, scenario, notification and CLI suites on PostgreSQL (${PG_FOLDERS.join(' ')}) ===\n`);
+  second = run([vitest, 'run', ...(args.length > 0 ? args : PG_FOLDERS)], { YMCHAT_TEST_DIALECT: 'postgres' });
 }
-if (status === 0) {
-  if (!process.env.YMCHAT_TEST_PG_URL) {
-    console.log('\n=== pass 2 of 2 skipped: YMCHAT_TEST_PG_URL is not set, so the HTTP suites ran on SQLite only ===');
-  } else {
-    console.log(`\n=== pass 2 of 2: HTTP, scenario, notification and CLI suites on PostgreSQL (${PG_FOLDERS.join(' ')}) ===\n`);
-    const filters = args.length > 0 ? args : PG_FOLDERS;
-    status = run([vitest, 'run', ...filters], { YMCHAT_TEST_DIALECT: 'postgres' });
-  }
-}
-process.exit(status);
+console.log(`\n=== pass 1 (SQLite): ${first === 0 ? 'passed' : 'FAILED'}; pass 2 (PostgreSQL): ${!process.env.YMCHAT_TEST_PG_URL ? 'skipped' : second === 0 ? 'passed' : 'FAILED'} ===`);
+process.exit(first !== 0 ? first : second);
