@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import swagger from '@fastify/swagger';
 import { AppError } from './domain/errors.js';
+import { isOutage, OutageError } from './storage/outage.js';
 import { LimitError } from './limits/limiter.js';
 import type { Services } from './services.js';
 import { REASON_PHRASES, envelope, formatError } from './api/errors.js';
@@ -84,7 +85,11 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       out = envelope('BAD_REQUEST', { message: 'Required request body is missing' });
     } else if (err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
       out = envelope('BAD_REQUEST', { message: 'Request body size did not match Content-Length' });
-    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    } else if (isOutage(err)) {
+      // The database or Redis is away or slow: Market's 503, one log line per outage.
+      services.storage.incidents.failure(err instanceof OutageError ? err.service : 'database', err);
+      out = envelope('SERVICE_UNAVAILABLE');
+    } else if (typeof (err as FastifyError).statusCode === 'number' && (err as FastifyError).statusCode! >= 400 && (err as FastifyError).statusCode! < 500) {
       req.log.info({ err }, 'client error');
       out = envelope('BAD_REQUEST', { message: err.message });
     } else {
@@ -109,13 +114,19 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     if (phrase) reply.raw.statusMessage = phrase;
     return payload;
   });
-  app.addHook('onResponse', async (req, reply) => settleTicket(services, req, reply.statusCode));
+  // Settling is best effort: during an outage the quota give-back fails like the request did.
+  const settle = (req: FastifyRequest, status: number) =>
+    settleTicket(services, req, status).catch((err) => {
+      if (isOutage(err)) services.storage.incidents.failure(err instanceof OutageError ? err.service : 'database', err);
+      else req.log.error({ err }, 'could not settle the limits of a request');
+    });
+  app.addHook('onResponse', async (req, reply) => settle(req, reply.statusCode));
   if (logRequests) {
     app.addHook('onResponse', async (req, reply) => {
       req.log.debug({ method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
     });
   }
-  app.addHook('onRequestAbort', async (req) => settleTicket(services, req, 499));
+  app.addHook('onRequestAbort', async (req) => settle(req, 499));
   registerAnswerCounter(app, services);
   registerRequestJournal(app, services);
   // A write through any face may change what the console shows: the live feed looks at once.

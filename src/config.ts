@@ -31,6 +31,13 @@ export interface Config {
   logLevel: string;
   /** Optional Redis URL: hourly limits shared by every instance. */
   redisUrl: string | null;
+  /** PostgreSQL schema to keep the tables in (created when missing); null: the URL's default. */
+  pgSchema: string | null;
+  /**
+   * Longest wait for the database or Redis, in ms: connecting, one statement, a lock. Past it the
+   * request answers 503 instead of hanging.
+   */
+  dbTimeoutMs: number;
   inspector: InspectorConfig;
 }
 
@@ -100,6 +107,8 @@ export interface ConfigInput {
   worker?: string | boolean;
   logLevel?: string;
   redisUrl?: string;
+  pgSchema?: string;
+  dbTimeoutMs?: string;
   inspectorLimit?: string;
   inspectorBodyBytes?: string;
 }
@@ -145,11 +154,19 @@ export function loadConfig(flags: ConfigInput = {}): Config {
     worker: boolSetting('worker', flags.worker ?? env.YMCHAT_WORKER, true),
     logLevel: flags.logLevel ?? env.YMCHAT_LOG_LEVEL ?? 'info',
     redisUrl: flags.redisUrl ?? env.YMCHAT_REDIS_URL ?? null,
+    pgSchema: schemaSetting(flags.pgSchema ?? env.YMCHAT_PG_SCHEMA),
+    dbTimeoutMs: intSetting('db timeout', flags.dbTimeoutMs ?? env.YMCHAT_DB_TIMEOUT_MS, 5000, 100, 600_000),
     inspector: {
       perBusiness: intSetting('inspector limit', flags.inspectorLimit ?? env.YMCHAT_INSPECTOR_LIMIT, 10_000, 0, 10_000_000),
       bodyBytes: intSetting('inspector body bytes', flags.inspectorBodyBytes ?? env.YMCHAT_INSPECTOR_BODY_BYTES, 8192, 0, 10_000_000),
     },
   };
+}
+
+function schemaSetting(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new ConfigError(`pg schema must be a lower-case SQL identifier, got '${raw}'`);
+  return raw;
 }
 
 /** Config for tests and embedding: defaults with the given fields replaced. */
@@ -175,6 +192,8 @@ function loadConfigFrom(flags: ConfigInput): Config {
     worker: false,
     logLevel: 'silent',
     redisUrl: null,
+    pgSchema: null,
+    dbTimeoutMs: 5000,
     inspector: { perBusiness: 10_000, bodyBytes: 8192 },
   };
 }

@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { DEMO, isEmpty, seedDemo } from './domain/demo.js';
 import { createServices, type Services } from './services.js';
 import { openStorage } from './storage/storage.js';
+import { IncidentLog, isOutage } from './storage/outage.js';
 import { startNotificationWorker } from './notify/worker.js';
 import { restoreClock } from './domain/sandbox-clock.js';
 import { importFixturesFile } from './domain/state.js';
@@ -49,8 +50,19 @@ export interface StartOptions {
 
 export async function startServer(input: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const config = { ...input, adminToken: resolveAdminToken(input) };
-  const storage = await openStorage({ database: config.database, dataDir: config.dataDir, reset: config.reset, pgSchema: opts.pgSchema });
+  // Outages are logged through the app's logger once it exists; before that, on stderr.
+  let logIncident: (level: 'warn' | 'info', msg: string) => void = (level, msg) => process.stderr.write(`ymchat ${level}: ${msg}\n`);
+  const incidents = new IncidentLog((level, msg) => logIncident(level, msg));
+  const storage = await openStorage({
+    database: config.database,
+    dataDir: config.dataDir,
+    reset: config.reset,
+    pgSchema: opts.pgSchema ?? config.pgSchema ?? undefined,
+    timeoutMs: config.dbTimeoutMs,
+    incidents,
+  });
   const services = createServices(config, storage, opts.clock);
+  await services.limiter.quota.ready?.(config.dbTimeoutMs);
   try {
     await restoreClock(storage.db, services.clock);
     if (config.fixtures) await importFixturesFile(storage, services.clock, config.fixtures);
@@ -60,8 +72,11 @@ export async function startServer(input: Config, opts: StartOptions = {}): Promi
     throw e;
   }
   const app = await buildApp(services, { logger: config.logLevel !== 'silent' });
+  logIncident = (level, msg) => app.log[level](msg);
   await app.listen({ host: config.host, port: config.port });
-  const worker = config.worker ? startNotificationWorker(services, { log: (msg, err) => app.log.error({ err }, msg) }) : null;
+  const worker = config.worker ? startNotificationWorker(services, {
+        log: (msg, err) => (isOutage(err) ? incidents.failure('database', err) : app.log.error({ err }, msg)),
+      }) : null;
   if (worker) {
     services.notifyOutbox = () => worker.wake();
     services.notifier = worker;

@@ -1,9 +1,12 @@
 import { SandboxClock } from './clock.js';
 import type { Config } from './config.js';
 import { FaultBook } from './domain/faults.js';
+import { followStoredClock } from './domain/sandbox-clock.js';
 import { Limiter } from './limits/limiter.js';
-import { type QuotaStore, SqlQuotaStore, SqliteQuotaStore } from './limits/quota.js';
+import { SqlQuotaStore, SqliteQuotaStore } from './limits/quota.js';
+import { opsOf } from './storage/dialect-ops.js';
 import { RedisQuotaStore } from './limits/redis-quota.js';
+import { RedisParallelSlots, SqlParallelSlots } from './limits/semaphore.js';
 import type { Storage } from './storage/storage.js';
 import { RequestJournal } from './inspector/journal.js';
 import { LiveFeed } from './live/feed.js';
@@ -30,28 +33,34 @@ const backgroundError = (what: string) => (err: unknown) =>
 
 /** Wires the core objects over an open storage. */
 export function createServices(config: Config, storage: Storage, clock: SandboxClock = new SandboxClock()): Services {
-  const faults = new FaultBook();
-  const live = new LiveFeed(() => storage.db, () => JSON.stringify(faults.list()), backgroundError('live feed'));
+  followStoredClock(storage.db, clock, storage.changes);
+  const faults = new FaultBook(storage.db, storage.changes);
+  const live = new LiveFeed(() => storage.db, undefined, backgroundError('live feed'));
   return {
     config,
     storage,
     clock,
     journal: new RequestJournal(() => storage.db, config.inspector, () => live.nudge(), backgroundError('request journal')),
     live,
-    limiter: new Limiter(
-      config.limits,
-      clock,
-      quotaStoreFor(config, storage),
-    ),
+    limiter: createLimiter(config, storage, clock),
     faults,
     notifyOutbox: () => {},
   };
 }
 
-/** Redis when configured (shared by instances); else the database, counted in memory on SQLite. */
-function quotaStoreFor(config: Config, storage: Storage): QuotaStore {
-  if (config.redisUrl) return new RedisQuotaStore(config.redisUrl);
-  return storage.sqlite ? new SqliteQuotaStore(storage) : new SqlQuotaStore(storage);
+/**
+ * Hourly counters and parallel slots where every instance sees them: Redis when configured, else
+ * the database. On SQLite (one process owns the file) the parallel slots stay in memory and the
+ * hourly counts are kept in memory and written behind.
+ */
+function createLimiter(config: Config, storage: Storage, clock: SandboxClock): Limiter {
+  if (config.redisUrl) {
+    const quota = new RedisQuotaStore(config.redisUrl, undefined, { timeoutMs: config.dbTimeoutMs, incidents: storage.incidents });
+    return new Limiter(config.limits, clock, quota, (limit) => new RedisParallelSlots(quota.redis, limit));
+  }
+  const shared = opsOf(storage.db).sharedByInstances ? (limit: number) => new SqlParallelSlots(storage.db, limit) : undefined;
+  const quota = storage.sqlite ? new SqliteQuotaStore(storage) : new SqlQuotaStore(storage);
+  return new Limiter(config.limits, clock, quota, shared);
 }
 
 /** The context domain actions run in, from the services. */

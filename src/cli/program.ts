@@ -28,6 +28,8 @@ program
   .addOption(new Option('--redis-url <url>', 'share hourly limits between instances through Redis').env('YMCHAT_REDIS_URL'))
   .addOption(new Option('--inspector-limit <n>', 'partner calls the request inspector keeps per business (default 10000)').env('YMCHAT_INSPECTOR_LIMIT'))
   .addOption(new Option('--inspector-body-bytes <n>', 'bytes of each request/response body the inspector keeps (default 8192)').env('YMCHAT_INSPECTOR_BODY_BYTES'))
+  .addOption(new Option('--pg-schema <name>', 'PostgreSQL schema to keep the tables in (created when missing)').env('YMCHAT_PG_SCHEMA'))
+  .addOption(new Option('--db-timeout-ms <ms>', 'longest wait for the database or Redis before answering 503 (default 5000)').env('YMCHAT_DB_TIMEOUT_MS'))
   .addOption(new Option('--log-level <level>', 'pino level (default info)').env('YMCHAT_LOG_LEVEL'))
   .action(async (opts) => {
     const config = loadConfig(opts);

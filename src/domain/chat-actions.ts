@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Db } from '../storage/storage.js';
-import { getChat, isStoredId } from './chats.js';
+import { isStoredId, lockChat } from './chats.js';
 import { errors } from './errors.js';
 import {
   arbitrageFinishedPayload,
@@ -107,41 +107,40 @@ export async function openContextChat(
   }
 
   const now = ctx.clock.now();
-  try {
-    return await inTransaction(ctx, async (trx) => {
-      const row = await trx
-        .insertInto('chats')
-        .values({
-          business_id: businessId,
-          context_type: ref.type,
-          context_key: key,
-          campaign_id: campaignId,
-          order_id: orderId,
-          return_id: returnId,
-          buyer_id: buyerId,
-          subject: null,
-          type: 'CHAT',
-          status: 'NEW',
-          created_at: now,
-          updated_at: now,
-          version: 1,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await recordEvent(trx, businessId, chatCreatedPayload(businessId, row.id, now), now);
-      return { chatId: row.id, created: true };
-    });
-  } catch (e) {
-    // Two concurrent creates for one context: the unique index lets one win; the other returns it.
-    const winner = await ctx.db
-      .selectFrom('chats')
-      .select('id')
-      .where('business_id', '=', businessId)
-      .where('context_key', '=', key)
+  const created = await inTransaction(ctx, async (trx) => {
+    // The unique (business, context) index decides between concurrent creates: the loser's insert
+    // waits for the winner's commit and then does nothing, so the chat and CHAT_CREATED exist once.
+    const row = await trx
+      .insertInto('chats')
+      .values({
+        business_id: businessId,
+        context_type: ref.type,
+        context_key: key,
+        campaign_id: campaignId,
+        order_id: orderId,
+        return_id: returnId,
+        buyer_id: buyerId,
+        subject: null,
+        type: 'CHAT',
+        status: 'NEW',
+        created_at: now,
+        updated_at: now,
+        version: 1,
+      })
+      .onConflict((oc) => oc.columns(['business_id', 'context_key']).doNothing())
+      .returning('id')
       .executeTakeFirst();
-    if (winner) return { chatId: winner.id, created: false };
-    throw e;
-  }
+    if (row) await recordEvent(trx, businessId, chatCreatedPayload(businessId, row.id, now), now);
+    return row?.id ?? null;
+  });
+  if (created !== null) return { chatId: created, created: true };
+  const winner = await ctx.db
+    .selectFrom('chats')
+    .select('id')
+    .where('business_id', '=', businessId)
+    .where('context_key', '=', key)
+    .executeTakeFirstOrThrow();
+  return { chatId: winner.id, created: false };
 }
 
 /** A buyer starts a chat about a product (DIRECT); only the buyer's side can do this. */
@@ -206,16 +205,16 @@ export async function postMessage(
   text: string | null,
   files: NewFile[] = [],
 ): Promise<{ messageId: number; chat: Chat }> {
-  const chat = await getChat(ctx.db, businessId, chatId);
-  if (chat.status === 'FINISHED') throw errors.chatFinished(chat.id);
   for (const f of files) {
     if (f.data.byteLength > MAX_FILE_BYTES) {
       throw errors.fileTooLarge(f.data.byteLength, MAX_FILE_BYTES);
     }
   }
-  const now = ctx.clock.now();
-  const status = statusAfterMessage(chat, sender);
   return inTransaction(ctx, async (trx) => {
+    const chat = await lockChat(trx, businessId, chatId);
+    if (chat.status === 'FINISHED') throw errors.chatFinished(chat.id);
+    const now = ctx.clock.now();
+    const status = statusAfterMessage(chat, sender);
     const m = await trx
       .insertInto('messages')
       .values({ chat_id: chat.id, business_id: businessId, sender, text, created_at: now })
@@ -248,14 +247,18 @@ export async function postMessage(
   });
 }
 
-async function changeChat(
-  ctx: ActionContext,
-  chat: Chat,
-  set: { type?: string; status: ChatStatus },
-  event: ((businessId: number, chatId: number, at: number) => { notificationType: string }) | null,
-): Promise<Chat> {
-  const now = ctx.clock.now();
+type Change = { set: { type?: string; status: ChatStatus }; event: ((businessId: number, chatId: number, at: number) => { notificationType: string }) | null };
+
+/**
+ * A status change decided from the chat locked inside the transaction: `decide` sees the chat as
+ * it is at that moment and names the change or throws the conflict, so two concurrent calls can
+ * never both pass the same check.
+ */
+async function changeChat(ctx: ActionContext, businessId: number, chatId: number, decide: (chat: Chat) => Change): Promise<Chat> {
   return inTransaction(ctx, async (trx) => {
+    const chat = await lockChat(trx, businessId, chatId);
+    const { set, event } = decide(chat);
+    const now = ctx.clock.now();
     await trx
       .updateTable('chats')
       .set((eb) => ({ ...set, version: eb('version', '+', 1) }))
@@ -268,32 +271,34 @@ async function changeChat(
 
 /** The buyer opens a dispute: the chat becomes ARBITRAGE, waiting for the arbiter. */
 export async function openDispute(ctx: ActionContext, businessId: number, chatId: number): Promise<Chat> {
-  const chat = await getChat(ctx.db, businessId, chatId);
-  if (chat.contextType === 'DIRECT') throw errors.conflict(`Chat '${chat.id}' is DIRECT: disputes are about orders and returns`);
-  if (chat.status === 'FINISHED') throw errors.conflict(`Chat '${chat.id}' is finished`);
-  if (chat.type === 'ARBITRAGE') throw errors.conflict(`Chat '${chat.id}' already has an open dispute`);
-  return changeChat(ctx, chat, { type: 'ARBITRAGE', status: 'WAITING_FOR_ARBITER' }, arbitrageStartedPayload);
+  return changeChat(ctx, businessId, chatId, (chat) => {
+    if (chat.contextType === 'DIRECT') throw errors.conflict(`Chat '${chat.id}' is DIRECT: disputes are about orders and returns`);
+    if (chat.status === 'FINISHED') throw errors.conflict(`Chat '${chat.id}' is finished`);
+    if (chat.type === 'ARBITRAGE') throw errors.conflict(`Chat '${chat.id}' already has an open dispute`);
+    return { set: { type: 'ARBITRAGE', status: 'WAITING_FOR_ARBITER' }, event: arbitrageStartedPayload };
+  });
 }
 
 /** The arbiter closes the dispute: the chat is FINISHED. */
 export async function closeDispute(ctx: ActionContext, businessId: number, chatId: number): Promise<Chat> {
-  const chat = await getChat(ctx.db, businessId, chatId);
-  if (chat.type !== 'ARBITRAGE' || chat.status === 'FINISHED') {
-    throw errors.conflict(`Chat '${chat.id}' has no open dispute`);
-  }
-  return changeChat(ctx, chat, { status: 'FINISHED' }, arbitrageFinishedPayload);
+  return changeChat(ctx, businessId, chatId, (chat) => {
+    if (chat.type !== 'ARBITRAGE' || chat.status === 'FINISHED') {
+      throw errors.conflict(`Chat '${chat.id}' has no open dispute`);
+    }
+    return { set: { status: 'FINISHED' }, event: arbitrageFinishedPayload };
+  });
 }
 
 /** Market finishes a chat (no notification: Market sends none for this). */
 export async function finishChat(ctx: ActionContext, businessId: number, chatId: number): Promise<Chat> {
-  const chat = await getChat(ctx.db, businessId, chatId);
-  if (chat.status === 'FINISHED') throw errors.conflict(`Chat '${chat.id}' is already finished`);
-  if (chat.type === 'ARBITRAGE') throw errors.conflict(`Chat '${chat.id}' has an open dispute: close the dispute instead`);
-  return changeChat(ctx, chat, { status: 'FINISHED' }, null);
+  return changeChat(ctx, businessId, chatId, (chat) => {
+    if (chat.status === 'FINISHED') throw errors.conflict(`Chat '${chat.id}' is already finished`);
+    if (chat.type === 'ARBITRAGE') throw errors.conflict(`Chat '${chat.id}' has an open dispute: close the dispute instead`);
+    return { set: { status: 'FINISHED' }, event: null };
+  });
 }
 
 /** Sets a status directly (e.g. WAITING_FOR_MARKET), for scenarios the rules do not reach. */
 export async function setChatStatus(ctx: ActionContext, businessId: number, chatId: number, status: ChatStatus): Promise<Chat> {
-  const chat = await getChat(ctx.db, businessId, chatId);
-  return changeChat(ctx, chat, { status }, null);
+  return changeChat(ctx, businessId, chatId, () => ({ set: { status }, event: null }));
 }

@@ -4,6 +4,7 @@ import { prepared } from '../storage/prepared.js';
 import type { ChatTable } from '../storage/schema.js';
 import type { Chat, ChatStatus, ChatType, ContextType } from './model.js';
 import { errors } from './errors.js';
+import { opsOf } from '../storage/dialect-ops.js';
 
 type ChatRow = Selectable<ChatTable> & { buyer_name: string | null; buyer_public_id: string | null };
 
@@ -47,6 +48,18 @@ const chatById = prepared(chatByIdQuery);
 export async function getChat(db: Db, businessId: number, chatId: number): Promise<Chat> {
   if (!isStoredId(chatId)) throw errors.chatNotFound(chatId);
   const [row] = await chatById(db, chatId, businessId);
+  if (!row) throw errors.chatNotFound(chatId);
+  return toChat(row);
+}
+
+/**
+ * The chat as it is now, locked until the transaction `trx` ends: a state change decides from
+ * this copy, never from one read before, so concurrent changes of one chat run one after another.
+ */
+export async function lockChat(trx: Db, businessId: number, chatId: number): Promise<Chat> {
+  if (!isStoredId(chatId)) throw errors.chatNotFound(chatId);
+  const q = chatQuery(trx).where('chats.id', '=', chatId).where('chats.business_id', '=', businessId);
+  const row = await opsOf(trx).lockForUpdate(q, 'chats').executeTakeFirst();
   if (!row) throw errors.chatNotFound(chatId);
   return toChat(row);
 }

@@ -1,17 +1,34 @@
 import type { ClockState, SandboxClock } from '../clock.js';
 import type { Db } from '../storage/storage.js';
+import type { ChangeFeed } from '../storage/changes.js';
 import { errors } from './errors.js';
 
 /** The settings key the virtual clock is kept under, so a restart keeps sandbox time. */
 export const CLOCK_SETTING = 'clock';
 
-export async function saveClock(db: Db, clock: SandboxClock): Promise<void> {
+/** The change-feed topic of the clock: other instances re-read it when it was saved. */
+export const CLOCK_TOPIC = 'clock';
+
+export async function saveClock(db: Db, clock: SandboxClock, changes?: ChangeFeed): Promise<void> {
   const value = JSON.stringify(clock.snapshot());
   await db
     .insertInto('settings')
     .values({ key: CLOCK_SETTING, value })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
     .execute();
+  await changes?.publish(db, CLOCK_TOPIC);
+}
+
+/**
+ * Keeps `clock` equal to the one stored, for every instance over the database: re-read whenever
+ * any instance saves it (and after the feed reconnects).
+ */
+export function followStoredClock(db: Db, clock: SandboxClock, changes: ChangeFeed): () => void {
+  return changes.on(CLOCK_TOPIC, () => {
+    restoreClock(db, clock).catch(() => {
+      // the database is away: the feed fires again after it reconnects
+    });
+  });
 }
 
 /** The stored clock state, if any and well formed. */

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { AppError } from '../domain/errors.js';
 import type { LimitsConfig } from '../config.js';
 import { HOUR_MS, type QuotaStore, windowStart } from './quota.js';
-import { ParallelLimiter } from './semaphore.js';
+import { ParallelLimiter, type ParallelSlots } from './semaphore.js';
 
 /** Whom a request is counted against: a business (cabinet) or, for OAuth without one, a user. */
 export interface LimitEntity {
@@ -27,6 +27,8 @@ export interface RateHeaders {
 /** What one admitted request holds until it is answered. */
 export interface Ticket {
   entityKey: string | null;
+  /** Token of the parallel slot held, released with it. */
+  slot: string | null;
   businessId: number | null;
   method: string;
   window: number;
@@ -47,14 +49,16 @@ export class LimitError extends AppError {
  * and a refused (420) request never holds any.
  */
 export class Limiter {
-  readonly parallel: ParallelLimiter;
+  readonly parallel: ParallelSlots;
 
   constructor(
     private readonly config: LimitsConfig,
     private readonly clock: Clock,
     readonly quota: QuotaStore,
+    /** Shared slots (Redis, database) for several instances; in-process by default. */
+    parallel?: (limit: number) => ParallelSlots,
   ) {
-    this.parallel = new ParallelLimiter(config.parallel);
+    this.parallel = parallel ? parallel(config.parallel) : new ParallelLimiter(config.parallel);
   }
 
   get enabled(): boolean {
@@ -71,11 +75,12 @@ export class Limiter {
     const untilMs = window + HOUR_MS;
     if (!this.config.enabled) {
       // Nothing is counted: the headers show the whole hourly limit as remaining.
-      return { entityKey: null, businessId, method: op.operationId, window, counted: false, headers: { limit, remaining: limit, untilMs } };
+      return { entityKey: null, slot: null, businessId, method: op.operationId, window, counted: false, headers: { limit, remaining: limit, untilMs } };
     }
     const entityKey = `${entity.kind}:${entity.id}`;
     const quotaOwner = businessId ?? -entity.id;
-    if (!this.parallel.tryAcquire(entityKey)) {
+    const slot = await this.parallel.tryAcquire(entityKey);
+    if (slot === null) {
       const headers = await this.peek(quotaOwner, op);
       throw new LimitError('PARALLEL_LIMIT', { limit: this.parallel.limit, entity: entity.kind, id: entity.id }, headers);
     }
@@ -83,11 +88,11 @@ export class Limiter {
     try {
       used = await this.quota.take(quotaOwner, op.operationId, window);
     } catch (e) {
-      this.parallel.release(entityKey);
+      await Promise.resolve(this.parallel.release(entityKey, slot)).catch(() => {});
       throw e;
     }
     if (used > limit) {
-      this.parallel.release(entityKey);
+      await this.parallel.release(entityKey, slot);
       await this.quota.giveBack(quotaOwner, op.operationId, window);
       throw new LimitError(
         'HOURLY_LIMIT',
@@ -97,6 +102,7 @@ export class Limiter {
     }
     return {
       entityKey,
+      slot,
       businessId: quotaOwner,
       method: op.operationId,
       window,
@@ -120,11 +126,14 @@ export class Limiter {
 
   /** Frees the parallel slot; a server-side failure or a (fault-injected) 420 gives the quota back. */
   async finish(ticket: Ticket, statusCode: number): Promise<void> {
-    if (ticket.entityKey) this.parallel.release(ticket.entityKey);
+    const { entityKey, slot } = ticket;
     ticket.entityKey = null;
-    if (ticket.counted && (statusCode >= 500 || statusCode === 420) && ticket.businessId !== null) {
-      ticket.counted = false;
-      await this.quota.giveBack(ticket.businessId, ticket.method, ticket.window);
-    }
+    ticket.slot = null;
+    const giveBack = ticket.counted && (statusCode >= 500 || statusCode === 420) && ticket.businessId !== null;
+    ticket.counted = false;
+    await Promise.all([
+      entityKey && slot ? this.parallel.release(entityKey, slot) : undefined,
+      giveBack ? this.quota.giveBack(ticket.businessId!, ticket.method, ticket.window) : undefined,
+    ]);
   }
 }

@@ -26,6 +26,8 @@ export interface QuotaStore {
   /** Forgets cached counts after the table was changed directly (business deleted, state replaced). */
   forget?(businessId?: number): void;
   close?(): Promise<void>;
+  /** Waits, at most `timeoutMs`, until the store can answer (a network store after start). */
+  ready?(timeoutMs: number): Promise<void>;
 }
 
 /**

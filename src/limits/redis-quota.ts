@@ -1,20 +1,42 @@
 import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { HOUR_MS, type QuotaStore, type QuotaUsage } from './quota.js';
+import { type IncidentLog, OutageError } from '../storage/outage.js';
 
 /**
  * Hourly counters in Redis, shared by every ymchat instance that points at it. One key per
  * (business, method, window); it expires with its window, so no cleanup is needed.
  */
 export class RedisQuotaStore implements QuotaStore {
-  private readonly redis: Redis;
+  /** The connection, shared with the parallel slots. */
+  readonly redis: Redis;
+  private readonly timeoutMs: number;
+  private everReady = false;
   private readonly counter: RateLimiterRedis;
 
   constructor(
     url: string,
     private readonly prefix = 'ymchat:quota',
+    opts: { timeoutMs?: number; incidents?: IncidentLog } = {},
   ) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    this.timeoutMs = timeoutMs;
+    // Fail fast while Redis is away (no offline queue, no per-command retries): the request answers
+    // 503 at once instead of waiting on retries; the connection itself keeps being retried.
+    this.redis = new Redis(url, {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      connectTimeout: timeoutMs,
+      commandTimeout: timeoutMs,
+      retryStrategy: (times) => Math.min(100 * times, 2000),
+      lazyConnect: false,
+    });
+    // Without a listener ioredis prints "Unhandled error event" for every reconnect attempt.
+    this.redis.on('error', (err) => opts.incidents?.failure('redis', err));
+    this.redis.on('ready', () => {
+      this.everReady = true;
+      opts.incidents?.recovered('redis');
+    });
     // Counting only: the limit itself is checked by the Limiter, which knows each method's number.
     this.counter = new RateLimiterRedis({
       storeClient: this.redis,
@@ -28,13 +50,34 @@ export class RedisQuotaStore implements QuotaStore {
     return `${businessId}:${method}:${window}`;
   }
 
+  /** Waits (bounded) until connected, so the first requests after start do not see an outage. */
+  async ready(timeoutMs: number): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      this.redis.once('ready', done);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  /** Before the first connection, calls wait for it (bounded); afterwards they fail fast. */
+  private async connected(): Promise<void> {
+    if (!this.everReady) await this.ready(this.timeoutMs);
+  }
+
   async take(businessId: number, method: string, window: number): Promise<number> {
-    const res = await this.counter.consume(this.key(businessId, method, window), 1);
+    await this.connected();
+    const res = await outage(this.counter.consume(this.key(businessId, method, window), 1));
     return res.consumedPoints;
   }
 
   async giveBack(businessId: number, method: string, window: number): Promise<void> {
-    await this.counter.reward(this.key(businessId, method, window), 1);
+    await this.connected();
+    await outage(this.counter.reward(this.key(businessId, method, window), 1));
   }
 
   private async keysOf(businessId: number, method?: string): Promise<string[]> {
@@ -50,6 +93,11 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   async read(businessId: number): Promise<QuotaUsage[]> {
+    await this.connected();
+    return outage(this.readAll(businessId));
+  }
+
+  private async readAll(businessId: number): Promise<QuotaUsage[]> {
     const out: QuotaUsage[] = [];
     for (const full of await this.keysOf(businessId)) {
       const [method, window] = full.slice(this.prefix.length + 1).split(':').slice(1);
@@ -60,11 +108,24 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   async reset(businessId: number, method?: string): Promise<void> {
-    const keys = await this.keysOf(businessId, method);
-    if (keys.length > 0) await this.redis.del(...keys);
+    await this.connected();
+    const keys = await outage(this.keysOf(businessId, method));
+    if (keys.length > 0) await outage(this.redis.del(...keys));
   }
 
   async close(): Promise<void> {
     this.redis.disconnect();
+  }
+}
+
+/**
+ * Any failure of a Redis call is an outage of Redis: rate-limiter-flexible rejects with the
+ * client's error (or a plain value), never with a limit decision, since its limit is unreachable.
+ */
+async function outage<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw new OutageError('redis', e);
   }
 }

@@ -38,7 +38,7 @@ export class LiveFeed {
 
   constructor(
     private readonly db: () => Db,
-    /** In-process state the database does not hold (faults), as a comparable string. */
+    /** In-process state the database does not hold, as a comparable string. */
     private readonly localMarks: () => string = () => '',
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
@@ -148,6 +148,9 @@ async function readMarks(db: Db, local: string): Promise<Marks> {
       ${n('max(id)', 'chats')} as chats_max,
       ${n('sum(version)', 'chats')} as chats_versions,
       ${n('max(id)', 'messages')} as messages,
+      ${n('max(id)', 'faults')} as faults_max,
+      ${n('count(*)', 'faults')} as faults_count,
+      ${n('sum(remaining)', 'faults')} as faults_left,
       ${n('max(id)', 'delivery_attempts')} as attempts,
       ${n('max(id)', 'deliveries')} as deliveries,
       ${n('max(id)', 'request_log')} as requests,
@@ -167,7 +170,7 @@ async function readMarks(db: Db, local: string): Promise<Marks> {
     keys: s('keys_max', 'keys_revoked'),
     subscriptions: s('subs_updated', 'subs_count', 'subs_enabled'),
     clock: s('clock'),
-    faults: local,
+    faults: s('faults_max', 'faults_count', 'faults_left') + local,
     lastMessageId: Number(row.messages ?? 0),
   };
 }

@@ -1,6 +1,7 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { formatUtc } from '../clock.js';
-import type { Db, Dialect, Storage } from '../storage/storage.js';
+import type { Db, Storage } from '../storage/storage.js';
+import { opsOf } from '../storage/dialect-ops.js';
 import { retryAt } from './schedule.js';
 import type { AttemptResult } from './send.js';
 
@@ -14,15 +15,11 @@ import type { AttemptResult } from './send.js';
 export const LEASE_MS = 5_000;
 
 /**
- * The database's own real time in ms. Leases detect crashed senders, a real-world event, so they
- * must not stop with a frozen sandbox clock (a restored frozen clock would otherwise keep a dead
- * instance's claims forever); every instance reads the same clock this way.
+ * Leases are measured by the database's own real time (`opsOf(db).realNowMs()`): they detect
+ * crashed senders, a real-world event, so they must not stop with a frozen sandbox clock (a
+ * restored frozen clock would otherwise keep a dead instance's claims forever), and every
+ * instance reads the same clock this way.
  */
-function dbRealNowMs(dialect: Dialect): RawBuilder<number> {
-  return dialect === 'postgres'
-    ? sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`
-    : sql<number>`cast((julianday('now') - 2440587.5) * 86400000 as integer)`;
-}
 
 export interface Claim {
   deliveryId: number;
@@ -36,22 +33,31 @@ export interface Claim {
   firstFailedAt: number | null;
 }
 
-/** Heads of enabled subscriptions, due at `nowMs` and not held by a live claim. */
-function dueHeads(db: Db, dialect: Dialect, nowMs: number, exclude: number[]) {
+/**
+ * Heads of enabled subscriptions, due at `nowMs` and not held by a live claim. The head of each
+ * subscription is found once per subscription (an index seek on `deliveries_pending`), not once
+ * per pending row: with a backlog the cost stays that of the number of subscriptions.
+ */
+function dueHeads(db: Db, nowMs: number, exclude: number[]) {
+  const ops = opsOf(db);
   let q = db
     .selectFrom('deliveries as d')
-    .innerJoin('subscriptions as s', 's.id', 'd.subscription_id')
-    .where('s.enabled', '=', 1)
-    .where('d.state', '=', 'PENDING')
-    .where('d.id', '=', (eb) =>
+    .where('d.id', 'in', (eb) =>
       eb
-        .selectFrom('deliveries as h')
-        .select((e) => e.fn.min<number>('h.id').as('head'))
-        .whereRef('h.subscription_id', '=', 'd.subscription_id')
-        .where('h.state', '=', 'PENDING'),
+        .selectFrom('subscriptions as s')
+        .where('s.enabled', '=', 1)
+        .select((e) =>
+          e
+            .selectFrom('deliveries as h')
+            .select((e2) => e2.fn.min<number>('h.id').as('head'))
+            .whereRef('h.subscription_id', '=', 's.id')
+            .where('h.state', '=', 'PENDING')
+            .as('head'),
+        ),
     )
+    .where('d.state', '=', 'PENDING')
     .where('d.next_attempt_at', '<=', nowMs)
-    .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', dbRealNowMs(dialect))]));
+    .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', ops.realNowMs())]));
   if (exclude.length > 0) q = q.where('d.id', 'not in', exclude);
   return q;
 }
@@ -62,12 +68,13 @@ function dueHeads(db: Db, dialect: Dialect, nowMs: number, exclude: number[]) {
  */
 export async function claimDue(storage: Storage, owner: string, nowMs: number, limit: number, exclude: number[] = []): Promise<Claim[]> {
   if (limit <= 0) return [];
-  const { db, dialect } = storage;
-  let pick = dueHeads(db, dialect, nowMs, exclude).select('d.id').orderBy('d.next_attempt_at').orderBy('d.id').limit(limit);
-  if (dialect === 'postgres') pick = pick.forUpdate('d').skipLocked();
+  const { db } = storage;
+  const ops = opsOf(db);
+  // Rows another instance is claiming right now are skipped, not waited for.
+  const pick = ops.lockSkipLocked(dueHeads(db, nowMs, exclude).select('d.id').orderBy('d.next_attempt_at').orderBy('d.id').limit(limit));
   const claimed = await db
     .updateTable('deliveries')
-    .set({ claimed_by: owner, claimed_until: sql<number>`${dbRealNowMs(dialect)} + ${LEASE_MS}` })
+    .set({ claimed_by: owner, claimed_until: sql<number>`${ops.realNowMs()} + ${LEASE_MS}` })
     .where('id', 'in', pick)
     .returning('id')
     .execute();
@@ -102,7 +109,7 @@ export async function claimDue(storage: Storage, owner: string, nowMs: number, l
 export async function renewClaim(storage: Storage, deliveryId: number, owner: string): Promise<void> {
   await storage.db
     .updateTable('deliveries')
-    .set({ claimed_until: sql<number>`${dbRealNowMs(storage.dialect)} + ${LEASE_MS}` })
+    .set({ claimed_until: sql<number>`${opsOf(storage.db).realNowMs()} + ${LEASE_MS}` })
     .where('id', '=', deliveryId)
     .where('claimed_by', '=', owner)
     .where('state', '=', 'PENDING')
@@ -134,7 +141,7 @@ export async function releaseAllClaims(storage: Storage): Promise<void> {
 
 /** The earliest instant a head becomes due (by the sandbox clock), or null when nothing waits. */
 export async function nextDueAt(storage: Storage, exclude: number[] = []): Promise<number | null> {
-  const row = await dueHeads(storage.db, storage.dialect, Number.MAX_SAFE_INTEGER, exclude)
+  const row = await dueHeads(storage.db, Number.MAX_SAFE_INTEGER, exclude)
     .select((eb) => eb.fn.min<number>('d.next_attempt_at').as('due'))
     .executeTakeFirst();
   return row?.due ?? null;

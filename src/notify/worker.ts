@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Services } from '../services.js';
 import { claimDue, nextDueAt, recordAttempt, releaseAllClaims, releaseClaim, renewClaim, LEASE_MS, type Claim, type Outcome } from './outbox.js';
+import { opsOf } from '../storage/dialect-ops.js';
 import { NOTIFICATION_TIMEOUT_MS, sendNotification } from './send.js';
 
 /** Counts of what a run of the sender did. */
@@ -170,7 +171,7 @@ export function startNotificationWorker(services: Services, opts: Pick<NotifierO
     });
 
   const loop = (async () => {
-    if (services.storage.dialect === 'sqlite') {
+    if (!opsOf(services.storage.db).sharedByInstances) {
       await releaseAllClaims(services.storage).catch((e) => opts.log?.('could not release stale delivery claims', e));
     }
     while (!stopped) {

@@ -232,6 +232,20 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.dropIndex('chats_business_updated').execute();
       },
     },
+    '0010_parallel_slots': {
+      async up(db) {
+        // Requests in flight per entity, shared by every instance; a slot whose lease passed is
+        // free again, so an instance killed mid-request gives its slots back by itself.
+        await db.schema
+          .createTable('parallel_slots')
+          .addColumn('entity_key', 'text', (c) => c.notNull())
+          .addColumn('slot', 'integer', (c) => c.notNull())
+          .addColumn('holder', 'text', (c) => c.notNull())
+          .addColumn('lease_until', big, (c) => c.notNull())
+          .addPrimaryKeyConstraint('parallel_slots_pk', ['entity_key', 'slot'])
+          .execute();
+      },
+    },
   };
 }
 
@@ -261,7 +275,7 @@ export async function dropAll(db: Kysely<any>): Promise<void> {
   const order = [
     'request_log', 'delivery_attempts', 'deliveries', 'events', 'subscriptions', 'faults', 'files', 'messages', 'chats',
     'returns', 'orders', 'buyers', 'oauth_tokens', 'oauth_user_businesses', 'oauth_users', 'api_keys',
-    'campaigns', 'quota_counters', 'settings', 'businesses', 'kysely_migration', 'kysely_migration_lock',
+    'campaigns', 'quota_counters', 'parallel_slots', 'settings', 'businesses', 'kysely_migration', 'kysely_migration_lock',
   ];
   for (const t of order) await sql`drop table if exists ${sql.table(t)}`.execute(db);
 }

@@ -18,6 +18,7 @@ export interface Database {
   oauth_user_businesses: OAuthUserBusinessTable;
   oauth_tokens: OAuthTokenTable;
   quota_counters: QuotaCounterTable;
+  parallel_slots: ParallelSlotTable;
   subscriptions: SubscriptionTable;
   events: EventTable;
   deliveries: DeliveryTable;
@@ -147,6 +148,13 @@ export interface QuotaCounterTable {
   method: string;
   window_start: number;
   used: number;
+}
+
+export interface ParallelSlotTable {
+  entity_key: string;
+  slot: number;
+  holder: string;
+  lease_until: number;
 }
 
 export interface SubscriptionTable {

@@ -5,6 +5,8 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { dropAll, migrate } from './migrations.js';
+import { IncidentLog } from './outage.js';
+import { type ChangeFeed, localFeed, postgresFeed } from './changes.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -14,6 +16,10 @@ export interface Storage {
   dialect: Dialect;
   /** The raw SQLite handle, for prepared statements on hot paths; null on PostgreSQL. */
   sqlite: SqliteDatabase.Database | null;
+  /** Outages of the database, logged once each (the server points it at its logger). */
+  incidents: IncidentLog;
+  /** News of changes to state instances keep in memory (clock, faults), shared by all of them. */
+  changes: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -28,6 +34,14 @@ export interface StorageOptions {
   pgSchema?: string;
   /** Wipe everything before migrating. */
   reset?: boolean;
+  /** Longest wait for a connection, a statement or a lock, in ms (PostgreSQL; default 5000). */
+  timeoutMs?: number;
+  incidents?: IncidentLog;
+}
+
+/** Until the server gives its logger: one plain line on stderr. */
+export function stderrIncidents(): IncidentLog {
+  return new IncidentLog((level, msg) => process.stderr.write(`ymchat ${level}: ${msg}\n`));
 }
 
 const INT8_OID = 20;
@@ -59,6 +73,8 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
     db,
     dialect: 'sqlite',
     sqlite: handle,
+    incidents: opts.incidents ?? stderrIncidents(),
+    changes: localFeed(),
     close: () => db.destroy(),
   };
 }
@@ -95,31 +111,71 @@ async function openPostgres(opts: StorageOptions): Promise<Storage> {
     getTypeParser: ((oid: number, format?: string) =>
       oid === INT8_OID ? (v: string) => Number(v) : (pg.types.getTypeParser as any)(oid, format)) as typeof pg.types.getTypeParser,
   };
-  if (opts.pgSchema) {
-    const admin = new pg.Client({ connectionString: opts.database });
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const incidents = opts.incidents ?? stderrIncidents();
+  const schema = opts.pgSchema?.replace(/"/g, '');
+  if (schema) {
+    const admin = new pg.Client({ connectionString: opts.database, connectionTimeoutMillis: timeoutMs });
+    admin.on('error', () => {});
     await admin.connect();
     try {
-      await admin.query(`create schema if not exists "${opts.pgSchema.replace(/"/g, '')}"`);
+      await admin.query(`create schema if not exists "${schema}"`);
+    } catch (e) {
+      // Several instances starting at once: one creates it, the others may collide.
+      if ((e as { code?: string }).code !== '23505') throw e;
     } finally {
       await admin.end();
     }
   }
   const pool = new pg.Pool({
     connectionString: opts.database,
+    application_name: 'ymchat',
     max: 10,
     types,
-    ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
+    // Bounded waits: an unreachable server, a held lock or a stuck statement ends in an error
+    // (answered 503) instead of a request that hangs.
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    lock_timeout: timeoutMs,
+    idle_in_transaction_session_timeout: Math.max(timeoutMs * 4, 10_000),
+    keepAlive: true,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client whose backend was terminated or whose server went away emits 'error' on the
+  // pool; without a listener that would end the process. The pool drops the client by itself.
+  pool.on('error', (err) => incidents.failure('database', err));
+  pool.on('connect', (client) => {
+    incidents.recovered('database');
+    // A client checked out of the pool (between the statements of a transaction) has no pool
+    // listener: its backend's termination would be an unhandled 'error'. The statement in flight
+    // fails on its own and the pool discards the broken client.
+    client.on('error', (err) => incidents.failure('database', err));
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (opts.reset) await dropAll(db);
-  // Two instances starting together must not both run migrations.
+  // Several instances starting together migrate once: the others wait here, then find nothing
+  // left to do. The lock is per schema, so instances in other schemas do not wait.
   await db.connection().execute(async (conn) => {
-    await sql`select pg_advisory_lock(712001)`.execute(conn);
+    await sql`set statement_timeout = 0`.execute(conn);
+    await sql`select pg_advisory_lock(712001, hashtext(current_schema()))`.execute(conn);
     try {
       await migrate(conn, 'postgres');
     } finally {
-      await sql`select pg_advisory_unlock(712001)`.execute(conn);
+      await sql`select pg_advisory_unlock(712001, hashtext(current_schema()))`.execute(conn);
+      await sql`reset statement_timeout`.execute(conn);
     }
   });
-  return { db, dialect: 'postgres', sqlite: null, close: () => db.destroy() };
+  const current = (await sql<{ name: string }>`select current_schema() as name`.execute(db)).rows[0]?.name ?? 'public';
+  const changes = postgresFeed(opts.database, `ymchat_${current}`.slice(0, 63), { connectionTimeoutMillis: timeoutMs });
+  return {
+    db,
+    dialect: 'postgres',
+    sqlite: null,
+    incidents,
+    changes,
+    close: async () => {
+      await changes.close();
+      await db.destroy();
+    },
+  };
 }

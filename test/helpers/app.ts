@@ -12,8 +12,21 @@ import { openStorage, type Dialect, type Storage } from '../../src/storage/stora
 
 export const PG_URL = process.env.YMCHAT_TEST_PG_URL ?? '';
 
+/**
+ * The database HTTP, scenario, notification and CLI suites run on: `YMCHAT_TEST_DIALECT`
+ * (`sqlite` by default; `postgres` needs YMCHAT_TEST_PG_URL). `npm test` runs them once on each.
+ */
+export const TEST_DIALECT: Dialect = (() => {
+  const v = process.env.YMCHAT_TEST_DIALECT ?? 'sqlite';
+  if (v !== 'sqlite' && v !== 'postgres') throw new Error(`YMCHAT_TEST_DIALECT must be sqlite or postgres, got '${v}'`);
+  if (v === 'postgres' && !PG_URL) throw new Error('YMCHAT_TEST_DIALECT=postgres needs YMCHAT_TEST_PG_URL');
+  return v;
+})();
+
 /** Dialects storage tests loop over; PostgreSQL only where YMCHAT_TEST_PG_URL is set. */
 export function dialects(): Dialect[] {
+  // The PostgreSQL pass of `npm test` has already run the SQLite cases in the first pass.
+  if (TEST_DIALECT === 'postgres') return ['postgres'];
   return PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 }
 
@@ -91,7 +104,7 @@ export const T0 = Date.parse('2026-11-21T07:00:00Z');
 
 /** The built app over a fresh database with the demo data, on a frozen virtual clock. */
 export async function buildTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
-  const db = await openTestStorage(opts.dialect ?? 'sqlite');
+  const db = await openTestStorage(opts.dialect ?? TEST_DIALECT);
   const config = testConfig({ dataDir: db.dataDir, adminToken: ADMIN_TOKEN, ...(opts.config ?? {}) });
   const clock = new SandboxClock();
   clock.freeze(opts.nowMs ?? T0);

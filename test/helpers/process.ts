@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import path from 'node:path';
+import { PG_URL, TEST_DIALECT } from './app.js';
 
 export const CLI = path.resolve('dist/cli/main.js');
 
@@ -10,13 +12,37 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Prefix of the PostgreSQL schemas real processes of this test run live in (dropped at the end). */
+export function spawnedSchemaPrefix(): string {
+  return `tp_${process.env.YMCHAT_TEST_RUN_ID ?? 'local'}_`;
+}
+
+/**
+ * The PostgreSQL schema of a server started over `dataDir`: the same folder means the same
+ * schema, so a test that restarts a server over its data finds it again, as with SQLite.
+ */
+export function schemaForDataDir(dataDir: string): string {
+  return spawnedSchemaPrefix() + crypto.createHash('sha1').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+}
+
+/**
+ * The database flags of a test server: none on SQLite; on the PostgreSQL pass the test database
+ * with a schema of its own (unless the test names its database itself).
+ */
+export function databaseArgs(args: string[]): string[] {
+  if (TEST_DIALECT !== 'postgres' || args.includes('--database')) return [];
+  const i = args.indexOf('--data-dir');
+  const dir = i >= 0 ? args[i + 1] : crypto.randomBytes(6).toString('hex');
+  return ['--database', PG_URL, '--pg-schema', schemaForDataDir(dir)];
+}
+
 /**
  * Runs `ymchat serve` as a real process and waits for its banner. Needs `npm run build` first.
  * `command` runs another ymchat (an installed package's bin) instead of this checkout's build.
  */
 export async function spawnServer(args: string[], env: Record<string, string> = {}, command: string[] = [process.execPath, CLI]): Promise<ServerProcess> {
   const [file, ...pre] = command;
-  const child = spawn(file, [...pre, 'serve', '--port', '0', '--log-level', 'warn', ...args], {
+  const child = spawn(file, [...pre, 'serve', '--port', '0', '--log-level', 'warn', ...databaseArgs(args), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -24,7 +50,11 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    // Generous: several servers may start at once on a busy machine.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${out}`));
+    }, 60_000);
     const check = () => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
@@ -44,7 +74,7 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
     output: () => out,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),

@@ -34,7 +34,7 @@ describe('ymchat subscribe / subscriptions / deliveries / outbox / flush', () =>
     });
   }
 
-  it('points a business at a local receiver and reads back what was delivered', async (testCtx) => {
+  it('points a business at a local receiver and reads back what was delivered', { timeout: 90_000 }, async (testCtx) => {
     if (!built) return testCtx.skip();
     rx = await startReceiver();
     server = await spawnServer(['--demo', '--data-dir', dir, '--admin-token', TOKEN], { YMCHAT_NOTIFY_PARTNER_MESSAGES: 'true' });

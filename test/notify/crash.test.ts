@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/storage/storage.js';
-import { tempDir } from '../helpers/app.js';
+import { PG_URL, TEST_DIALECT, tempDir } from '../helpers/app.js';
 import { DEMO } from '../helpers/demo.js';
-import { spawnServer, type ServerProcess } from '../helpers/process.js';
+import { schemaForDataDir, spawnServer, type ServerProcess } from '../helpers/process.js';
 import { ensureBuilt } from './build.js';
 import { accept, startReceiver, type Receiver } from './receiver.js';
 
@@ -117,7 +117,9 @@ describe('kill -9 at any moment loses no notification', () => {
     }, 30_000);
     await server.stop();
     server = null;
-    const storage = await openStorage({ database: 'sqlite', dataDir: dir });
+    const storage = await openStorage(
+      TEST_DIALECT === 'postgres' ? { database: PG_URL, dataDir: dir, pgSchema: schemaForDataDir(dir) } : { database: 'sqlite', dataDir: dir },
+    );
     try {
       const expected = async (business: number) =>
         (
@@ -140,7 +142,7 @@ describe('kill -9 at any moment loses no notification', () => {
     } finally {
       await storage.close();
     }
-  }, 120_000);
+  }, 240_000);
 });
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {

@@ -36,7 +36,8 @@ describe('retries under the virtual clock, order kept, 14 days of failure', () =
 
   const message = (text: string, chatId: number = DEMO.chats.order, business: number = BIZ) => postMessage(t.ctx, business, chatId, 'CUSTOMER', text);
 
-  it('retries the head on the schedule while later notifications wait, then disables after 14 days and drops the rest', async () => {
+  // Some 460 attempts, each a flush and an outbox read: give a loaded machine time on PostgreSQL.
+  it('retries the head on the schedule while later notifications wait, then disables after 14 days and drops the rest', { timeout: 180_000 }, async () => {
     const sub = (await t.subscribe(BIZ, rx.url, ['CHAT_MESSAGE_SENT'])).body;
     failing = true;
     const first = await message('first');

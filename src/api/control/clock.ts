@@ -16,7 +16,7 @@ export function clockView(clock: SandboxClock) {
 /**
  * The sandbox clock: real time by default; frozen, set or advanced on request. Timestamps, hourly
  * limit windows and the notification retry schedule all read it. Every change is saved in the
- * settings, so a restart keeps sandbox time.
+ * settings, so a restart keeps sandbox time, and announced, so every instance follows it.
  */
 export function registerClockRoutes(app: FastifyInstance, services: Services): void {
   const clock = services.clock;
@@ -56,7 +56,7 @@ export function registerClockRoutes(app: FastifyInstance, services: Services): v
           clock.reset();
           break;
       }
-      await saveClock(services.storage.db, clock);
+      await saveClock(services.storage.db, clock, services.storage.changes);
       return clockView(clock);
     },
   );

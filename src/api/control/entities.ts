@@ -42,7 +42,7 @@ export function registerEntityRoutes(app: FastifyInstance, services: Services): 
   );
   controlRoute(app, { method: 'DELETE', url: '/businesses/:businessId', params: BusinessParams }, async ({ params }) => {
     const gone = await deleteBusiness(ctx(), params.businessId);
-    services.faults.clear(gone.id);
+    await services.faults.clear(gone.id);
     services.limiter.quota.forget?.(gone.id);
     return stamped(gone);
   });

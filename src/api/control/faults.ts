@@ -41,7 +41,8 @@ const faultView = (f: Fault) => ({
 
 /**
  * Fault injection (the next N calls, or a share of calls, of a business's method answer 420, 500
- * or 503 with Market's bodies, or late) and the hourly quotas. Faults live in the process.
+ * or 503 with Market's bodies, or late) and the hourly quotas. Faults live in the database,
+ * shared by every instance over it.
  */
 export function registerFaultRoutes(app: FastifyInstance, services: Services): void {
   const db = () => services.storage.db;
@@ -57,7 +58,7 @@ export function registerFaultRoutes(app: FastifyInstance, services: Services): v
   controlRoute(
     app,
     { method: 'GET', url: '/faults', querystring: Type.Object({ businessId: Type.Optional(Id) }) },
-    async ({ query }) => ({ faults: services.faults.list(query.businessId).map(faultView) }),
+    async ({ query }) => ({ faults: (await services.faults.list(query.businessId)).map(faultView) }),
   );
   controlRoute(
     app,
@@ -82,29 +83,27 @@ export function registerFaultRoutes(app: FastifyInstance, services: Services): v
       const method = body.method ?? '*';
       checkMethod(method, true);
       if (body.count !== undefined && body.probability !== undefined) throw errors.invalid('Give count or probability, not both');
-      const fault = services.faults.add({
+      const fault = await services.faults.add({
         businessId: body.businessId,
         method,
         kind: String(body.kind).toUpperCase() as FaultKind,
         remaining: body.probability === undefined ? (body.count ?? 1) : null,
         probability: body.probability ?? null,
         delayMs: body.delayMs ?? null,
-      });
+      }, services.clock.now());
       return faultView(fault);
     },
   );
   controlRoute(app, { method: 'DELETE', url: '/faults/:faultId', params: idParams('faultId') }, async ({ params }) => {
-    const fault = services.faults.list().find((f) => f.id === params.faultId);
-    if (!fault || !services.faults.remove(fault.id)) throw errors.notFound('Fault', params.faultId);
+    const fault = await services.faults.remove(params.faultId);
+    if (!fault) throw errors.notFound('Fault', params.faultId);
     return faultView(fault);
   });
   controlRoute(
     app,
     { method: 'DELETE', url: '/faults', querystring: Type.Object({ businessId: Type.Optional(Id) }) },
     async ({ query }) => {
-      const cleared = services.faults.list(query.businessId).length;
-      services.faults.clear(query.businessId);
-      return { cleared };
+      return { cleared: await services.faults.clear(query.businessId) };
     },
   );
 

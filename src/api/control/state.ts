@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { exportState, importState, resetState } from '../../domain/state.js';
+import { CLOCK_TOPIC } from '../../domain/sandbox-clock.js';
 import type { Services } from '../../services.js';
 import { controlRoute } from './kit.js';
 
@@ -15,8 +16,9 @@ export function registerStateRoutes(app: FastifyInstance, services: Services): v
   controlRoute(app, { method: 'GET', url: '/state' }, async () => exportState(services.storage.db, services.clock));
   controlRoute(app, { method: 'PUT', url: '/state', bodyLimit: STATE_BODY_LIMIT }, async ({ body }) => {
     const summary = await importState(services.storage, services.clock, body);
-    services.faults.clear();
+    await services.faults.forget();
     services.limiter.quota.forget?.();
+    await services.storage.changes.publish(services.storage.db, CLOCK_TOPIC);
     return { imported: summary.counts };
   });
   controlRoute(
@@ -24,8 +26,9 @@ export function registerStateRoutes(app: FastifyInstance, services: Services): v
     { method: 'POST', url: '/reset', body: Type.Object({ to: Type.Enum(['empty', 'demo']) }) },
     async ({ body }) => {
       await resetState(services.storage, services.clock, body.to);
-      services.faults.clear();
+      await services.faults.forget();
       services.limiter.quota.forget?.();
+      await services.storage.changes.publish(services.storage.db, CLOCK_TOPIC);
       return { reset: body.to };
     },
   );

@@ -189,8 +189,8 @@ export class PartnerRouter {
           throw e;
         }
         if (req.ymTicket.headers) setRateHeaders(reply, req.ymTicket.headers);
-        if (businessId !== null && services.faults.size > 0) {
-          const fault = services.faults.take(businessId, op.operationId);
+        if (businessId !== null && services.faults.mayHit(businessId)) {
+          const fault = await services.faults.take(businessId, op.operationId);
           if (fault?.kind === 'DELAY') await sleep(fault.delayMs ?? 0);
           else if (fault?.kind === '500') throw new AppError('INTERNAL');
           else if (fault?.kind === '503') throw new AppError('SERVICE_UNAVAILABLE');

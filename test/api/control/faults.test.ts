@@ -10,7 +10,7 @@ describe('control API: fault injection and quotas', () => {
   });
   afterAll(async () => t.close());
   beforeEach(async () => {
-    t.services.faults.clear();
+    await t.services.faults.clear();
     await t.services.limiter.quota.reset(BIZ);
   });
 

@@ -83,13 +83,13 @@ describe('getChat: server-side failures', () => {
     t = await buildTestApp();
   });
   afterAll(async () => t.close());
-  afterEach(() => t.services.faults.clear());
+  afterEach(async () => { await t.services.faults.clear(); });
 
   const call = () => t.app.inject({ method: 'GET', url: url(`?chatId=${DEMO.chats.order}`), headers: apiKey() });
 
   it('an injected 500 answers INTERNAL_ERROR, gives its quota back, and the next call recovers', async () => {
     const before = Number((await call()).headers['x-ratelimit-resource-remaining']);
-    t.services.faults.add({ businessId: BIZ, method: 'getChat', kind: '500', remaining: 1, probability: null, delayMs: null });
+    await t.services.faults.add({ businessId: BIZ, method: 'getChat', kind: '500', remaining: 1, probability: null, delayMs: null });
     const failed = await call();
     expect(failed.statusCode).toBe(500);
     expect(failed.json()).toEqual(errorBody('INTERNAL_ERROR', 'Internal server error'));
@@ -100,7 +100,7 @@ describe('getChat: server-side failures', () => {
   });
 
   it('an injected 503 uses Market\'s body', async () => {
-    t.services.faults.add({ businessId: BIZ, method: 'getChat', kind: '503', remaining: 1, probability: null, delayMs: null });
+    await t.services.faults.add({ businessId: BIZ, method: 'getChat', kind: '503', remaining: 1, probability: null, delayMs: null });
     const res = await call();
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual(errorBody('SERVICE_UNAVAILABLE', 'Service temporarily unavailable. Please, try again later'));
@@ -129,27 +129,28 @@ describe('getChat: at most 4 parallel requests per business', () => {
   afterAll(async () => t.close());
 
   it('a fifth concurrent request is refused with 420; slots free up afterwards', async () => {
-    t.services.faults.add({ businessId: BIZ, method: 'getChat', kind: 'DELAY', remaining: 4, probability: null, delayMs: 300 });
+    await t.services.faults.add({ businessId: BIZ, method: 'getChat', kind: 'DELAY', remaining: 4, probability: null, delayMs: 300 });
     const call = () => t.app.inject({ method: 'GET', url: url(`?chatId=${DEMO.chats.order}`), headers: apiKey() });
     const slow = [call(), call(), call(), call()];
     // Let the four enter their (delayed) handling before the fifth arrives.
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && (await t.services.limiter.parallel.current(`businessId:${BIZ}`)) < 4; i++) await new Promise((r) => setTimeout(r, 10));
     const fifth = await call();
     expect(fifth.statusCode).toBe(420);
     expect(fifth.statusMessage).toBe('Enhance Your Calm');
     expect(fifth.json()).toEqual(errorBody('METHOD_FAILURE', `Hit rate limit of 4 parallel requests for businessId ${BIZ}`));
     const done = await Promise.all(slow);
     expect(done.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
-    expect(t.services.limiter.parallel.current(`businessId:${BIZ}`)).toBe(0);
+    // Slots are released once each answer has gone (after the response, in the database on PostgreSQL).
+    for (let i = 0; i < 200 && (await t.services.limiter.parallel.current(`businessId:${BIZ}`)) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await t.services.limiter.parallel.current(`businessId:${BIZ}`)).toBe(0);
     expect((await call()).statusCode).toBe(200);
   });
 
   it('another business keeps its own slots', async () => {
-    t.services.faults.add({ businessId: BIZ, method: 'getChat', kind: 'DELAY', remaining: 4, probability: null, delayMs: 300 });
+    await t.services.faults.add({ businessId: BIZ, method: 'getChat', kind: 'DELAY', remaining: 4, probability: null, delayMs: 300 });
     const call = () => t.app.inject({ method: 'GET', url: url(`?chatId=${DEMO.chats.order}`), headers: apiKey() });
     const slow = [call(), call(), call(), call()];
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && (await t.services.limiter.parallel.current(`businessId:${BIZ}`)) < 4; i++) await new Promise((r) => setTimeout(r, 10));
     const other = await t.app.inject({
       method: 'GET',
       url: `/v2/businesses/${DEMO.otherBusinessId}/chat?chatId=5000007`,
