@@ -256,13 +256,48 @@ class InlineProvider implements MigrationProvider {
   }
 }
 
+/**
+ * The database as the migrator sees it, with table look-ups confined to our schema. Kysely's own
+ * PostgreSQL introspection reads every schema of the database and calls functions on each table;
+ * a schema dropped meanwhile (another sandbox reset, a test cleaning up) fails that read with
+ * "schema … does not exist" and so would fail this instance's start.
+ */
+function withSchemaIntrospection(db: Kysely<any>, schema: string): Kysely<any> {
+  const introspection = {
+    async getSchemas() {
+      const rows = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+      return rows.rows;
+    },
+    async getTables() {
+      const rows = await sql<{ name: string }>`select c.relname as name from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v')`.execute(db);
+      return rows.rows.map((r) => ({ name: r.name, schema, isView: false, columns: [] }));
+    },
+    async getMetadata() {
+      return { tables: await this.getTables() };
+    },
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'introspection') return introspection;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Brings the schema up to date; throws with the failing migration's error. */
 export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<void> {
   // Unless told the schema, Kysely finds its bookkeeping tables in any schema of the database, so
   // a database holding several ymchat schemas (tests isolate themselves so) would skip creating them.
   const schema =
     dialect === 'postgres' ? (await sql<{ name: string }>`select current_schema() as name`.execute(db)).rows[0]?.name : undefined;
-  const migrator = new Migrator({ db, provider: new InlineProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
+  const migrator = new Migrator({
+    db: schema ? withSchemaIntrospection(db, schema) : db,
+    provider: new InlineProvider(dialect),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
