@@ -24,11 +24,15 @@ describe.each(dialects())('the console page and its security headers (%s)', (dia
     expect(page.body).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
     expect(page.body).not.toMatch(/\s(on[a-z]+|style)=/);
 
-    const script = await t.app.inject({ method: 'GET', url: '/console/console.js' });
+    const entry = /<script[^>]*\ssrc="([^"]+)"/.exec(page.body)?.[1];
+    expect(entry).toBe('/console/js/main.js');
+    const script = await t.app.inject({ method: 'GET', url: entry! });
     expect(script.statusCode).toBe(200);
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(script.body).toContain('sessionStorage');
-    expect(script.body).not.toContain('localStorage');
+    // The admin token is kept for the tab only.
+    const kit = await t.app.inject({ method: 'GET', url: '/console/js/kit.js' });
+    expect(kit.body).toContain('sessionStorage.setItem');
+    expect(kit.body).not.toMatch(/localStorage\.(get|set|remove)Item/);
     const styles = await t.app.inject({ method: 'GET', url: '/console/console.css' });
     expect(styles.headers['content-type']).toBe('text/css; charset=utf-8');
   });
