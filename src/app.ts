@@ -114,6 +114,10 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     if (phrase) reply.raw.statusMessage = phrase;
     return payload;
   });
+  // First among the onResponse hooks: they are synchronous and cheap, and must not wait behind
+  // settling (database round trips on PostgreSQL) to see the call.
+  registerAnswerCounter(app, services);
+  registerRequestJournal(app, services);
   // Settling is best effort: during an outage the quota give-back fails like the request did.
   const settle = (req: FastifyRequest, status: number) =>
     settleTicket(services, req, status).catch((err) => {
@@ -127,8 +131,6 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     });
   }
   app.addHook('onRequestAbort', async (req) => settle(req, 499));
-  registerAnswerCounter(app, services);
-  registerRequestJournal(app, services);
   // A write through any face may change what the console shows: the live feed looks at once.
   app.addHook('onResponse', (req, _reply, done) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') services.live.nudge();
