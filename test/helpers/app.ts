@@ -38,6 +38,11 @@ export function noteSkippedPostgres(): void {
   }
 }
 
+/** Prefix of every PostgreSQL schema this test run creates (dropped at its end, see global-setup). */
+export function testSchemaPrefix(): string {
+  return `tp_${process.env.YMCHAT_TEST_RUN_ID ?? 'local'}_`;
+}
+
 export function tempDir(prefix = 'ymchat-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -52,7 +57,8 @@ export interface TestStorage {
 /** A fresh, empty database of the dialect: a temp SQLite file or a PostgreSQL schema of its own. */
 export async function openTestStorage(dialect: Dialect = 'sqlite'): Promise<TestStorage> {
   const dataDir = tempDir();
-  const schema = `t_${crypto.randomBytes(6).toString('hex')}`;
+  // Named after the run, so the run drops what a crashed test left behind, and nothing else.
+  const schema = `${testSchemaPrefix()}s${crypto.randomBytes(6).toString('hex')}`;
   const opts =
     dialect === 'sqlite' ? { database: 'sqlite', dataDir } : { database: PG_URL, dataDir, pgSchema: schema };
   let storage = await openStorage(opts);

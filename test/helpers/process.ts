@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { PG_URL, TEST_DIALECT } from './app.js';
+import { PG_URL, TEST_DIALECT, testSchemaPrefix } from './app.js';
 
 export const CLI = path.resolve('dist/cli/main.js');
 
@@ -13,9 +13,7 @@ export interface ServerProcess {
 }
 
 /** Prefix of the PostgreSQL schemas real processes of this test run live in (dropped at the end). */
-export function spawnedSchemaPrefix(): string {
-  return `tp_${process.env.YMCHAT_TEST_RUN_ID ?? 'local'}_`;
-}
+export const spawnedSchemaPrefix = testSchemaPrefix;
 
 /**
  * The PostgreSQL schema of a server started over `dataDir`: the same folder means the same
