@@ -294,8 +294,17 @@ export class MarketChatClient {
     let waited = 0;
     for (let attempt = 1; ; attempt++) {
       req.signal?.throwIfAborted();
-      const res = await this.fetchFn(url, { method: req.method, headers, body, signal: req.signal });
-      const text = await res.text();
+      let res: Response;
+      let text: string;
+      try {
+        res = await this.fetchFn(url, { method: req.method, headers, body, signal: req.signal });
+        text = await res.text();
+      } catch (e) {
+        // The caller's reason, whichever step the abort hit: Node 22's fetch rejects a body read
+        // with a generic AbortError, Node 24's with the reason.
+        if (req.signal?.aborted) throw req.signal.reason;
+        throw e;
+      }
       if (res.ok) return (text === '' ? {} : JSON.parse(text)) as T;
       const error = toError(res, text, req.operation, attempt);
       const delay = this.delayBefore(attempt + 1, error);
