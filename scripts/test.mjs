@@ -20,6 +20,13 @@ const PG_FOLDERS = ['test/api', 'test/scenarios', 'test/notify', 'test/cli', 'te
 console.log(`ymchat tests on Node.js ${process.version}`);
 const built = run([path.join(root, 'scripts', 'ensure-built.mjs')]);
 if (built !== 0) process.exit(built);
+// The build only transpiles (scripts/ensure-built.mjs): the types of src/ and test/ are checked here.
+console.log('\n=== type check: tsc -p tsconfig.test.json --noEmit ===\n');
+const typed = run([path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.test.json'), '--noEmit']);
+if (typed !== 0) {
+  console.log('\n=== type check FAILED: no tests run ===');
+  process.exit(typed);
+}
 console.log('\n=== pass 1 of 2: every test, HTTP suites on SQLite ===\n');
 const first = run([vitest, 'run', ...args], { YMCHAT_TEST_DIALECT: 'sqlite' });
 let second = 0;
