@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { answerCountsOf } from '../simulate/answer-counts.js';
+import { answeredBusinessOf } from './partner/stages.js';
 
 /**
  * Counts every partner API answer by business and HTTP status, in memory, for the simulator's
@@ -11,10 +12,7 @@ export function registerAnswerCounter(app: FastifyInstance, services: Services):
   const counts = answerCountsOf(services);
   app.addHook('onResponse', async (req, reply) => {
     if (!req.url.startsWith('/v2/')) return;
-    const raw = (req.params as Record<string, unknown> | undefined)?.businessId;
-    const fromPath = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,16}$/.test(raw) ? Number(raw) : null;
-    const principal = req.ymPrincipal;
-    const businessId = fromPath ?? (principal?.kind === 'api-key' ? principal.businessId : null);
+    const businessId = answeredBusinessOf(req);
     if (businessId !== null) counts.record(businessId, reply.statusCode);
   });
 }

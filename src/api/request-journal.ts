@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
+import { answeredBusinessOf } from './partner/stages.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,14 +19,6 @@ const header = (reply: FastifyReply, name: string) => {
   const v = reply.getHeader(name);
   return v === undefined ? null : String(v);
 };
-
-function businessOf(req: FastifyRequest): number | null {
-  const raw = (req.params as Record<string, unknown> | undefined)?.businessId;
-  if (typeof raw === 'number') return raw;
-  if (typeof raw === 'string' && /^\d{1,16}$/.test(raw)) return Number(raw);
-  const p = req.ymPrincipal;
-  return p?.kind === 'api-key' ? p.businessId : null;
-}
 
 function chatOf(req: FastifyRequest): number | null {
   const raw = (req.query as Record<string, unknown> | undefined)?.chatId;
@@ -60,7 +53,7 @@ export function registerRequestJournal(app: FastifyInstance, services: Services)
         method: req.method,
         path: req.originalUrl ?? req.url,
         operationId,
-        businessId: businessOf(req),
+        businessId: answeredBusinessOf(req),
         keyName: keyNameOf(req),
         status: reply.statusCode,
         latencyMs: reply.elapsedTime,

@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import { API_KEY_SCOPES, type Principal } from '../../domain/access.js';
 import { type Campaign, listCampaigns } from '../../domain/campaigns.js';
-import { checkBusinessHeader } from '../auth.js';
 import { decodePageToken, encodePageToken } from '../paging.js';
 import { PageTokenQuery } from '../schemas/common.js';
 import { GetCampaignsResponse } from '../schemas/campaign.js';
@@ -49,16 +48,18 @@ function campaignDto(c: Campaign) {
   };
 }
 
-/** The cabinets whose stores the caller sees: the key's own, or the OAuth user's (narrowed by X-Business-Id). */
-function visibleBusinesses(principal: Principal, headerBusiness: number | null): number[] {
-  if (principal.kind === 'api-key') return [principal.businessId];
-  return headerBusiness !== null ? [headerBusiness] : principal.businessIds;
+/**
+ * The cabinets whose stores the caller sees: the one the call is about (the key's own, or an OAuth
+ * user's named by X-Business-Id), else every cabinet of the OAuth user.
+ */
+function visibleBusinesses(principal: Principal, businessId: number | null): number[] {
+  if (businessId !== null) return [businessId];
+  return principal.kind === 'oauth' ? principal.businessIds : [];
 }
 
 export function registerGetCampaigns(router: PartnerRouter): void {
-  router.add(getCampaignsOperation, async ({ services, principal, query, request }) => {
-    // The header was checked (format, visibility) before the call got here.
-    const businessIds = visibleBusinesses(principal, checkBusinessHeader(request.headers, undefined));
+  router.add(getCampaignsOperation, async ({ services, principal, businessId, query }) => {
+    const businessIds = visibleBusinesses(principal, businessId);
     const db = services.storage.db;
     const paging = (nextId: number | null) => (nextId !== null ? { paging: { nextPageToken: encodePageToken(nextId) } } : {});
 

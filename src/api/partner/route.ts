@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { Static, TSchema } from 'typebox';
-import { formatRfc822 } from '../../clock.js';
 import type { Principal, Scope } from '../../domain/access.js';
-import { AppError, errors } from '../../domain/errors.js';
-import { LimitError, type LimitedOperation, type RateHeaders, type Ticket } from '../../limits/limiter.js';
+import { AppError } from '../../domain/errors.js';
+import type { LimitedOperation } from '../../limits/limiter.js';
 import type { Services } from '../../services.js';
-import { authenticate, canSeeBusiness, checkBusinessHeader, hasAnyScope } from '../auth.js';
+import { authenticate } from '../auth.js';
+import { runPartnerStages } from '../pipeline.js';
 import { errorResponses } from '../schemas/common.js';
+import { pathBusinessOf, setRateHeaders } from './stages.js';
+
 
 /** Route-schema key of a body the OpenAPI document shows but route validation never sees. */
 export const DOCUMENTED_BODY = 'x-documented-body';
@@ -43,7 +45,7 @@ export interface PartnerOperation<P extends TSchema, Q extends TSchema, B extend
 export interface PartnerCall<P, Q, B> {
   services: Services;
   principal: Principal;
-  /** The path's businessId, or for business-less paths the caller's own (Api-Key) business. */
+  /** The business the call is about, resolved once by the pipeline: the path's, else `X-Business-Id`, else the Api-Key's own; null for an OAuth call naming none. */
   businessId: number | null;
   params: P;
   query: Q;
@@ -52,30 +54,7 @@ export interface PartnerCall<P, Q, B> {
   reply: FastifyReply;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    ymTicket?: Ticket;
-    ymPrincipal?: Principal;
-  }
-}
-
 const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-
-// The window's end is the same for an hour: its date text is made once.
-let untilMs = NaN;
-let untilText = '';
-
-export function setRateHeaders(reply: FastifyReply, h: RateHeaders): void {
-  if (h.untilMs !== untilMs) {
-    untilText = formatRfc822(h.untilMs);
-    untilMs = h.untilMs;
-  }
-  reply.header('X-RateLimit-Resource-Limit', String(h.limit));
-  reply.header('X-RateLimit-Resource-Remaining', String(h.remaining));
-  reply.header('X-RateLimit-Resource-Until', untilText);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Whose quota a refused request would have been counted against, as far as it can be told without
@@ -83,9 +62,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * or an OAuth user (negative, as the limiter keeps it). Null when none of these is known.
  */
 function quotaOwnerHint(req: FastifyRequest, principal: Principal | undefined): number | null {
-  const raw = (req.params as Record<string, unknown> | undefined)?.businessId;
-  if (typeof raw === 'string' && /^\d{1,16}$/.test(raw)) return Number(raw);
-  if (typeof raw === 'number') return raw;
+  const fromPath = pathBusinessOf(req);
+  if (fromPath !== null) return fromPath;
   const header = req.headers['x-business-id'];
   if (typeof header === 'string' && /^\s*\d{1,16}\s*$/.test(header) && Number(header) > 0) return Number(header);
   if (principal?.kind === 'api-key') return principal.businessId;
@@ -162,62 +140,20 @@ export class PartnerRouter {
         'x-resource-limit': op.hourlyLimit,
       } as any,
       config: { operationId: op.operationId, [PARTNER_OPERATION]: op },
-      onRequest: async (req, reply) => {
-        const principal = await authenticate(services.storage.db, req.headers);
-        req.ymPrincipal = principal;
-        const rawBusiness = (req.params as Record<string, string | undefined>).businessId;
-        const headerBusiness = checkBusinessHeader(req.headers, rawBusiness);
-        if (!hasAnyScope(principal, op.scopes)) {
-          throw errors.forbidden('Token does not have any of the scopes to access the API method');
-        }
-        let businessId: number | null = null;
-        if (rawBusiness !== undefined) {
-          businessId = /^\d{1,16}$/.test(rawBusiness) ? Number(rawBusiness) : -1;
-          if (!canSeeBusiness(principal, businessId)) throw errors.forbidden('Access denied');
-        } else if (headerBusiness !== null) {
-          if (!canSeeBusiness(principal, headerBusiness)) throw errors.forbidden('Access denied');
-          businessId = headerBusiness;
-        } else if (principal.kind === 'api-key') {
-          businessId = principal.businessId;
-        }
-        const entity =
-          businessId !== null ? { kind: 'businessId' as const, id: businessId } : { kind: 'userId' as const, id: principal.kind === 'oauth' ? principal.userId : 0 };
-        try {
-          req.ymTicket = await services.limiter.acquire(entity, businessId, op);
-        } catch (e) {
-          if (e instanceof LimitError && e.headers) setRateHeaders(reply, e.headers);
-          throw e;
-        }
-        if (req.ymTicket.headers) setRateHeaders(reply, req.ymTicket.headers);
-        if (businessId !== null && services.faults.mayHit(businessId)) {
-          const fault = await services.faults.take(businessId, op.operationId);
-          if (fault?.kind === 'DELAY') await sleep(fault.delayMs ?? 0);
-          else if (fault?.kind === '500') throw new AppError('INTERNAL');
-          else if (fault?.kind === '503') throw new AppError('SERVICE_UNAVAILABLE');
-          else if (fault?.kind === '420') {
-            const limit = services.limiter.hourlyLimitOf(op);
-            // Like a real 420: nothing left (the quota it took is given back when it settles).
-            if (req.ymTicket.headers) setRateHeaders(reply, { ...req.ymTicket.headers, remaining: 0 });
-            throw new AppError('HOURLY_LIMIT', { limit, period: '1 hour', resource: op.resource, entity: entity.kind, id: entity.id });
-          }
-        }
-      },
-      handler: async (req, reply) => {
-        const principal = req.ymPrincipal!;
-        const rawBusiness = (req.params as Record<string, unknown>).businessId;
-        const businessId =
-          typeof rawBusiness === 'number' ? rawBusiness : principal.kind === 'api-key' ? principal.businessId : null;
-        return handler({
+      onRequest: (req, reply) => runPartnerStages({ services, op, req, reply, headerBusiness: null }),
+      handler: async (req, reply) =>
+        handler({
           services,
-          principal,
-          businessId,
+          principal: req.ymPrincipal!,
+          businessId: req.ymBusinessId ?? null,
+          // The operation's own schemas validated these (validate stage); Fastify's request types
+          // cannot follow the kit's generic schemas, so they are named here, once for every method.
           params: req.params as Static<P>,
           query: req.query as Static<Q>,
           body: req.body as Static<B>,
           request: req,
           reply,
-        });
-      },
+        }),
     });
   }
 
