@@ -2,7 +2,7 @@ import { formatUtc } from '../clock.js';
 import type { Db } from '../storage/storage.js';
 import { answersSince } from './answer-counts.js';
 import type { Scenario } from './scenario.js';
-import type { ActionRecord, RunState, SimChat, Simulation, StatusSample } from './simulation.js';
+import type { ActionRecord, RunRecord, RunState, SimChat, StatusSample } from './run-record.js';
 import { histogram, summarize, type Bucket, type Summary } from './stats.js';
 import type { Kind } from './texts.js';
 
@@ -132,7 +132,7 @@ async function notifications(db: Db, businessId: number, watermark: number): Pro
   };
 }
 
-export async function buildScorecard(sim: Simulation, input: ScorecardInput): Promise<Scorecard> {
+export async function buildScorecard(sim: RunRecord, input: ScorecardInput): Promise<Scorecard> {
   const s = sim.scenario;
   const end = sim.endedAt ?? Math.min(input.now, sim.endsAt);
   const chats = sim.chats;

@@ -19,6 +19,9 @@ import { Random } from './random.js';
 import type { Scenario } from './scenario.js';
 import { ARBITER_TEXT, firstText, followUpText, MARKET_TEXT, SUPPORT_TEXT, tinyPhoto, writeBackText, type Kind, type Lang } from './texts.js';
 import { buildScorecard, type Scorecard } from './scorecard.js';
+import type { ActionRecord, RunOptions, RunRecord, RunState, SimChat, StatusSample } from './run-record.js';
+
+export type { ActionRecord, RunOptions, RunRecord, RunState, SimChat, StatusSample, TimeMode } from './run-record.js';
 
 /** What a run needs: storage, the sandbox clock, the domain's action context, the answer counts. */
 export interface SimulationDeps {
@@ -27,57 +30,6 @@ export interface SimulationDeps {
   actions: ActionContext;
   /** The partner API's answers so far for a business, by HTTP status. */
   answers: (businessId: number) => Record<string, number>;
-}
-
-/**
- * How sandbox time moves during a run:
- * - `real`: the run follows the sandbox clock as it is (real time by default);
- * - `speed`: the run drives the clock, virtual and N× faster than real time;
- * - `manual`: the clock is frozen and moves only when the caller advances the run (tests).
- */
-export type TimeMode = { kind: 'real' } | { kind: 'speed'; factor: number } | { kind: 'manual' };
-
-export interface RunOptions {
-  businessId: number;
-  scenario: Scenario;
-  seed: number;
-  time: TimeMode;
-}
-
-export type RunState = 'running' | 'finished' | 'stopped' | 'failed';
-
-/** One thing a simulated party did, as offsets from the start: the same seed repeats these. */
-export interface ActionRecord {
-  t: number;
-  buyer: number;
-  action: string;
-  kind: Kind;
-  text?: string;
-  photo?: boolean;
-}
-
-/** A simulated buyer's chat and what the run has seen of it. */
-export interface SimChat {
-  buyer: number;
-  rnd: Random;
-  kind: Kind;
-  lang: Lang;
-  chatId: number;
-  openedAt: number;
-  /** Questions asked so far; each waits for one seller answer. */
-  questions: number;
-  /** When the unanswered question was asked (sandbox ms), null when answered. */
-  pendingSince: number | null;
-  /** Id of the message that asked it: answers are the seller's messages after it. */
-  pendingAfterId: number;
-  followUps: number;
-  firstReplyMs: number | null;
-  replyMs: number[];
-  lateReplies: number;
-  disputed: boolean;
-  finished: boolean;
-  /** A DIRECT chat's buyer who would have disputed gives up instead. */
-  gaveUp: boolean;
 }
 
 type ActionKind = 'arrival' | 'followUp' | 'disputeCheck' | 'writeBack' | 'finishIdle' | 'market' | 'support' | 'arbiterClose' | 'sample';
@@ -89,11 +41,6 @@ interface Scheduled {
   chat?: SimChat;
   /** The question the action was scheduled for; a later question makes it stale. */
   question?: number;
-}
-
-export interface StatusSample {
-  t: number;
-  counts: Record<string, number>;
 }
 
 const REAL_TICK_MS = 100;
@@ -113,7 +60,7 @@ const NAMES: Record<Lang, string[]> = {
  * seller's side is only observed (its messages in the database, the partner API's answers, the
  * delivery log).
  */
-export class Simulation {
+export class Simulation implements RunRecord {
   readonly startedAt: number;
   readonly realStartedAt = Date.now();
   endedAt: number | null = null;

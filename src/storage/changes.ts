@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { sql } from 'kysely';
-import type { Db } from './storage.js';
+import type { Db } from './db.js';
 
 /**
  * News that sandbox state kept in memory for speed (the clock, whether faults exist) changed in

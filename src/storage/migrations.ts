@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql, type CreateTableBuilder } from 'kysely';
-import type { Dialect } from './storage.js';
+import type { Dialect } from './db.js';
 
 /** Migrations, written once for both dialects; the dialect picks id, int8 and blob types. */
 function migrations(dialect: Dialect): Record<string, Migration> {

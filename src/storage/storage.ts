@@ -8,8 +8,8 @@ import { dropAll, migrate } from './migrations.js';
 import { IncidentLog } from './outage.js';
 import { type ChangeFeed, localFeed, postgresFeed } from './changes.js';
 
-export type Dialect = 'sqlite' | 'postgres';
-export type Db = Kysely<Database>;
+export type { Db, Dialect } from './db.js';
+import type { Db, Dialect } from './db.js';
 
 export interface Storage {
   db: Db;
