@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { formatUtc, type Clock, type SandboxClock } from '../clock.js';
-import type { Db, Dialect, Storage } from '../storage/storage.js';
+import type { Db, Storage } from '../storage/storage.js';
 import type { Database } from '../storage/schema.js';
-import { restartSequences, syncSequences } from '../storage/sequences.js';
+import { syncSequences, wipeSandbox } from '../storage/sequences.js';
 import { hashToken } from './access.js';
 import { seedDemo } from './demo.js';
 import { AppError, errors } from './errors.js';
@@ -11,13 +11,6 @@ import { parseInstant, restoreClock } from './sandbox-clock.js';
 import { STATE_FORMAT, STATE_VERSION, checkStateFile, type StateFile } from './state-format.js';
 
 /** Export, import and reset of the whole sandbox. */
-
-/** Tables an import or reset empties, children first. Settings are not data: they stay. */
-const DATA_TABLES: (keyof Database)[] = [
-  'delivery_attempts', 'deliveries', 'events', 'subscriptions', 'faults', 'files', 'messages', 'chats',
-  'returns', 'orders', 'oauth_tokens', 'oauth_user_businesses', 'oauth_users', 'api_keys', 'campaigns',
-  'buyers', 'businesses', 'quota_counters',
-];
 
 const bool = (v: unknown) => v === 1 || v === true;
 
@@ -291,12 +284,6 @@ const INSERT_ORDER: (keyof Database)[] = [
   'oauth_users', 'oauth_user_businesses', 'oauth_tokens', 'subscriptions',
 ];
 
-/** Empties every data table and restarts their ids from 1. */
-async function wipe(trx: Db, dialect: Dialect): Promise<void> {
-  for (const t of DATA_TABLES) await trx.deleteFrom(t).execute();
-  await restartSequences(trx, dialect);
-}
-
 export interface ImportSummary {
   /** Rows written per table of the file. */
   counts: Record<string, number>;
@@ -313,7 +300,7 @@ export async function importState(storage: Storage, clock: SandboxClock, input: 
   const file = checkStateFile(input);
   const rows = planRows(file, clock.now());
   const write = storage.db.transaction().execute(async (trx) => {
-    await wipe(trx, storage.dialect);
+    await wipeSandbox(trx, storage.dialect);
     for (const table of INSERT_ORDER) {
       const list = rows[table] ?? [];
       // Bounded batches keep every statement under both databases' parameter limits.
@@ -344,7 +331,7 @@ export async function importState(storage: Storage, clock: SandboxClock, input: 
 
 /** Empties the sandbox (settings such as the clock stay), then seeds the demo data when asked. */
 export async function resetState(storage: Storage, clock: Clock, to: 'empty' | 'demo'): Promise<void> {
-  await storage.db.transaction().execute((trx) => wipe(trx, storage.dialect));
+  await storage.db.transaction().execute((trx) => wipeSandbox(trx, storage.dialect));
   if (to === 'demo') await seedDemo(storage, clock.now());
 }
 
