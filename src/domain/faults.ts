@@ -1,5 +1,7 @@
 import { errors } from './errors.js';
+import type { Selectable } from 'kysely';
 import type { Db } from '../storage/storage.js';
+import type { FaultTable } from '../storage/schema.js';
 import type { ChangeFeed } from '../storage/changes.js';
 import { opsOf } from '../storage/dialect-ops.js';
 
@@ -20,15 +22,9 @@ export interface Fault {
 
 export type FaultInput = Omit<Fault, 'id'>;
 
-type FaultRow = {
-  id: number;
-  business_id: number;
-  method: string;
-  kind: string;
-  remaining: number | null;
-  probability: number | null;
-  delay_ms: number | null;
-};
+/** The columns a fault is read from (all but when it was added). */
+const FAULT_COLUMNS = ['id', 'business_id', 'method', 'kind', 'remaining', 'probability', 'delay_ms'] as const;
+type FaultRow = Pick<Selectable<FaultTable>, (typeof FAULT_COLUMNS)[number]>;
 
 const toFault = (r: FaultRow): Fault => ({
   id: r.id,
@@ -112,7 +108,7 @@ export class FaultBook {
   }
 
   async list(businessId?: number): Promise<Fault[]> {
-    let q = this.db.selectFrom('faults').select(['id', 'business_id', 'method', 'kind', 'remaining', 'probability', 'delay_ms']).orderBy('id');
+    let q = this.db.selectFrom('faults').select(FAULT_COLUMNS).orderBy('id');
     if (businessId !== undefined) q = q.where('business_id', '=', businessId);
     return (await q.execute()).map(toFault);
   }
@@ -122,7 +118,7 @@ export class FaultBook {
     const row = await this.db
       .deleteFrom('faults')
       .where('id', '=', id)
-      .returning(['id', 'business_id', 'method', 'kind', 'remaining', 'probability', 'delay_ms'])
+      .returning(FAULT_COLUMNS)
       .executeTakeFirst();
     if (!row) return null;
     await this.refresh();
@@ -155,7 +151,7 @@ export class FaultBook {
     const hit = await this.db.transaction().execute(async (trx) => {
       const q = trx
         .selectFrom('faults')
-        .select(['id', 'business_id', 'method', 'kind', 'remaining', 'probability', 'delay_ms'])
+        .select(FAULT_COLUMNS)
         .where('business_id', '=', businessId)
         .where((eb) => eb.or([eb('method', '=', '*'), eb('method', '=', method)]))
         .orderBy('id');

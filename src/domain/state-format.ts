@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TArray, type TOptional } from 'typebox';
 import { Value } from 'typebox/value';
 import { API_KEY_SCOPES } from './access.js';
 import { errors } from './errors.js';
@@ -116,23 +116,32 @@ export const SubscriptionRow = row({
   updatedAt: Type.Optional(Time),
 });
 
+/** The lists of the file, in the order an export writes them (that of `storage/tables.ts`). */
+export const STATE_ROWS = {
+  businesses: BusinessRow,
+  campaigns: CampaignRow,
+  buyers: BuyerRow,
+  orders: OrderRow,
+  returns: ReturnRow,
+  chats: ChatRow,
+  messages: MessageRow,
+  files: FileRow,
+  apiKeys: ApiKeyRow,
+  oauthUsers: OAuthUserRow,
+  oauthTokens: OAuthTokenRow,
+  subscriptions: SubscriptionRow,
+};
+type StateRows = typeof STATE_ROWS;
+const lists = Object.fromEntries(Object.entries(STATE_ROWS).map(([key, schema]) => [key, Type.Optional(Type.Array(schema))])) as {
+  [K in keyof StateRows]: TOptional<TArray<StateRows[K]>>;
+};
+
 export const StateFile = Type.Object(
   {
     format: Type.Optional(Type.Literal(STATE_FORMAT)),
     version: Type.Literal(STATE_VERSION),
     exportedAt: Type.Optional(Type.String()),
-    businesses: Type.Optional(Type.Array(BusinessRow)),
-    campaigns: Type.Optional(Type.Array(CampaignRow)),
-    buyers: Type.Optional(Type.Array(BuyerRow)),
-    orders: Type.Optional(Type.Array(OrderRow)),
-    returns: Type.Optional(Type.Array(ReturnRow)),
-    chats: Type.Optional(Type.Array(ChatRow)),
-    messages: Type.Optional(Type.Array(MessageRow)),
-    files: Type.Optional(Type.Array(FileRow)),
-    apiKeys: Type.Optional(Type.Array(ApiKeyRow)),
-    oauthUsers: Type.Optional(Type.Array(OAuthUserRow)),
-    oauthTokens: Type.Optional(Type.Array(OAuthTokenRow)),
-    subscriptions: Type.Optional(Type.Array(SubscriptionRow)),
+    ...lists,
     /** Settings rows (the virtual clock among them); left as they are when absent. */
     settings: Type.Optional(Type.Record(Type.String(), Type.String())),
   },

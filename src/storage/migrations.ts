@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql, type CreateTableBuilder } from 'kysely';
 import type { Dialect } from './db.js';
+import { TABLES_CHILDREN_FIRST } from './tables.js';
 
 /** Migrations, written once for both dialects; the dialect picks id, int8 and blob types. */
 function migrations(dialect: Dialect): Record<string, Migration> {
@@ -305,12 +306,9 @@ export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<void> 
   }
 }
 
-/** Drops every table ymchat owns (reset). */
+/** Drops every table ymchat owns (reset), children first so no foreign key stands in the way. */
 export async function dropAll(db: Kysely<any>): Promise<void> {
-  const order = [
-    'request_log', 'delivery_attempts', 'deliveries', 'events', 'subscriptions', 'faults', 'files', 'messages', 'chats',
-    'returns', 'orders', 'buyers', 'oauth_tokens', 'oauth_user_businesses', 'oauth_users', 'api_keys',
-    'campaigns', 'quota_counters', 'parallel_slots', 'settings', 'businesses', 'kysely_migration', 'kysely_migration_lock',
-  ];
-  for (const t of order) await sql`drop table if exists ${sql.table(t)}`.execute(db);
+  for (const t of [...TABLES_CHILDREN_FIRST, 'kysely_migration', 'kysely_migration_lock']) {
+    await sql`drop table if exists ${sql.table(t)}`.execute(db);
+  }
 }
