@@ -12,11 +12,10 @@ import {
   wroteDeliveries,
 } from './events.js';
 import type { Chat, ChatStatus, Sender } from './model.js';
+import type { DomainContext } from './context.js';
 
 /** What a state change needs: the database, the clock, and the notification rule for own messages. */
-export interface ActionContext {
-  db: Db;
-  clock: Clock;
+export interface ActionContext extends DomainContext {
   /** Whether PARTNER messages produce CHAT_MESSAGE_SENT. */
   notifyPartnerMessages: boolean;
   /** Called after a commit that wrote to the outbox. */

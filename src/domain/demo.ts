@@ -123,5 +123,5 @@ export async function seedDemo(storage: Storage, nowMs: number): Promise<void> {
     await db.insertInto('oauth_user_businesses').values({ user_id: user.id, business_id: DEMO.businessId }).execute();
     await db.insertInto('oauth_tokens').values({ user_id: user.id, client_id: DEMO.oauth.clientId, token_hash: hashToken(DEMO.oauth.token), created_at: t(60 * 24 * 30), revoked_at: null }).execute();
   });
-  await syncSequences(storage);
+  await syncSequences(storage.db);
 }

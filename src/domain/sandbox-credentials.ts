@@ -63,7 +63,7 @@ export async function createApiKey(
   businessId: number,
   input: { name: string; scopes: readonly string[] },
 ): Promise<{ key: ApiKey; token: string }> {
-  const db = ctx.storage.db;
+  const db = ctx.db;
   await getBusiness(db, businessId);
   const scopes = parseScopes(input.scopes);
   const token = generateApiKey();
@@ -93,7 +93,7 @@ export async function listApiKeys(db: Db, businessId: number): Promise<ApiKey[]>
  * does for a deleted key. Revoking twice keeps the first time.
  */
 export async function revokeApiKey(ctx: SandboxContext, id: number): Promise<ApiKey> {
-  const db = ctx.storage.db;
+  const db = ctx.db;
   const find = () => (isStoredId(id) ? db.selectFrom('api_keys').select(API_KEY_COLUMNS).where('id', '=', id).executeTakeFirst() : undefined);
   if (!(await find())) throw errors.notFound('Api key', id);
   await db.updateTable('api_keys').set({ revoked_at: ctx.clock.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
@@ -130,7 +130,7 @@ export async function getOAuthUser(db: Db, id: number): Promise<OAuthUser> {
 
 /** A Yandex user who can reach the given businesses with OAuth tokens. */
 export async function createOAuthUser(ctx: SandboxContext, input: { login: string; businessIds: number[] }): Promise<OAuthUser> {
-  const db = ctx.storage.db;
+  const db = ctx.db;
   for (const b of input.businessIds) await getBusiness(db, b);
   if (await db.selectFrom('oauth_users').select('id').where('login', '=', input.login).executeTakeFirst()) {
     throw errors.conflict(`OAuth user '${input.login}' already exists`);
@@ -148,8 +148,8 @@ export async function createOAuthUser(ctx: SandboxContext, input: { login: strin
 
 /** Removes a user and their tokens (which then answer `OAuth token is invalid`). */
 export async function deleteOAuthUser(ctx: SandboxContext, id: number): Promise<OAuthUser> {
-  const user = await getOAuthUser(ctx.storage.db, id);
-  await ctx.storage.db.deleteFrom('oauth_users').where('id', '=', id).execute();
+  const user = await getOAuthUser(ctx.db, id);
+  await ctx.db.deleteFrom('oauth_users').where('id', '=', id).execute();
   return user;
 }
 
@@ -164,9 +164,9 @@ const toOAuthToken = (r: { id: number; user_id: number; client_id: string; creat
 
 /** A new OAuth token of the user for an app (client id); the token is returned here and never again. */
 export async function createOAuthToken(ctx: SandboxContext, userId: number, input: { clientId: string }): Promise<{ oauthToken: OAuthToken; token: string }> {
-  await getOAuthUser(ctx.storage.db, userId);
+  await getOAuthUser(ctx.db, userId);
   const token = generateOAuthToken();
-  const row = await ctx.storage.db
+  const row = await ctx.db
     .insertInto('oauth_tokens')
     .values({ user_id: userId, client_id: input.clientId, token_hash: hashToken(token), created_at: ctx.clock.now(), revoked_at: null })
     .returning(OAUTH_TOKEN_COLUMNS)
@@ -182,7 +182,7 @@ export async function listOAuthTokens(db: Db, userId: number): Promise<OAuthToke
 
 /** Revokes an OAuth token: the partner API then answers 403 `OAuth token is invalid`, as Market does. */
 export async function revokeOAuthToken(ctx: SandboxContext, id: number): Promise<OAuthToken> {
-  const db = ctx.storage.db;
+  const db = ctx.db;
   const find = () => (isStoredId(id) ? db.selectFrom('oauth_tokens').select(OAUTH_TOKEN_COLUMNS).where('id', '=', id).executeTakeFirst() : undefined);
   if (!(await find())) throw errors.notFound('OAuth token', id);
   await db.updateTable('oauth_tokens').set({ revoked_at: ctx.clock.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();

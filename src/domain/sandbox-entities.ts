@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { Clock } from '../clock.js';
+import type { DomainContext } from './context.js';
 import type { BusinessTable, BuyerTable, CampaignTable, OrderTable, ReturnTable } from '../storage/schema.js';
-import type { Db, Storage } from '../storage/storage.js';
+import type { Db } from '../storage/storage.js';
 import { syncSequences } from '../storage/sequences.js';
 import { isStoredId } from './chats.js';
 import { errors } from './errors.js';
@@ -12,10 +12,7 @@ import type { PlacementModel } from './model.js';
  * The sandbox's own records — businesses, stores, buyers, orders, returns — created and removed by
  * the control API. Market gives sellers no way to make these; the sandbox needs them to exist.
  */
-export interface SandboxContext {
-  storage: Storage;
-  clock: Clock;
-}
+export type SandboxContext = DomainContext;
 
 /** Market's `ApiAvailabilityStatusType`. */
 export const API_AVAILABILITY = [
@@ -78,7 +75,7 @@ async function insertWithId(
   id: number | undefined,
   values: Record<string, unknown>,
 ): Promise<number> {
-  const db = ctx.storage.db;
+  const db = ctx.db;
   if (id !== undefined) {
     const taken = await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst();
     if (taken) throw errors.conflict(`${entity} '${id}' already exists`);
@@ -88,7 +85,7 @@ async function insertWithId(
     .values({ ...(id !== undefined ? { id } : {}), ...values } as never)
     .returning('id')
     .executeTakeFirstOrThrow();
-  if (id !== undefined) await syncSequences(ctx.storage);
+  if (id !== undefined) await syncSequences(ctx.db);
   return row.id;
 }
 
@@ -106,7 +103,7 @@ const toBusiness = (r: Selectable<BusinessTable>): Business => ({
 
 export async function createBusiness(ctx: SandboxContext, input: { id?: number; name: string }): Promise<Business> {
   const id = await insertWithId(ctx, 'businesses', 'Business', input.id, { name: input.name, created_at: ctx.clock.now() });
-  return getBusiness(ctx.storage.db, id);
+  return getBusiness(ctx.db, id);
 }
 
 export async function listBusinesses(db: Db): Promise<Business[]> {
@@ -125,8 +122,8 @@ export async function getBusiness(db: Db, id: number): Promise<Business> {
  * subscriptions (by cascade), and its notification events and quota counters.
  */
 export async function deleteBusiness(ctx: SandboxContext, id: number): Promise<Business> {
-  const business = await getBusiness(ctx.storage.db, id);
-  await ctx.storage.db.transaction().execute(async (trx) => {
+  const business = await getBusiness(ctx.db, id);
+  await ctx.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('events').where('business_id', '=', id).execute();
     await trx.deleteFrom('quota_counters').where('business_id', '=', id).execute();
     await trx.deleteFrom('businesses').where('id', '=', id).execute();
@@ -155,7 +152,7 @@ export interface NewCampaign {
 }
 
 export async function createCampaign(ctx: SandboxContext, businessId: number, input: NewCampaign): Promise<Campaign> {
-  const business = await getBusiness(ctx.storage.db, businessId);
+  const business = await getBusiness(ctx.db, businessId);
   const id = await insertWithId(ctx, 'campaigns', 'Campaign', input.id, {
     business_id: business.id,
     domain: input.domain ?? `${business.name} (${input.placementModel})`,
@@ -164,7 +161,7 @@ export async function createCampaign(ctx: SandboxContext, businessId: number, in
     api_availability: input.apiAvailability ?? 'AVAILABLE',
     created_at: ctx.clock.now(),
   });
-  return getCampaign(ctx.storage.db, id);
+  return getCampaign(ctx.db, id);
 }
 
 export async function listCampaigns(db: Db, businessId: number): Promise<Campaign[]> {
@@ -182,8 +179,8 @@ export async function getCampaign(db: Db, id: number): Promise<Campaign> {
 
 /** Removes a store with its orders, returns and their chats. */
 export async function deleteCampaign(ctx: SandboxContext, id: number): Promise<Campaign> {
-  const campaign = await getCampaign(ctx.storage.db, id);
-  await ctx.storage.db.transaction().execute(async (trx) => {
+  const campaign = await getCampaign(ctx.db, id);
+  await ctx.db.transaction().execute(async (trx) => {
     // Chats name their store without a foreign key (DIRECT chats have none), so remove them here.
     await trx.deleteFrom('chats').where('campaign_id', '=', id).execute();
     await trx.deleteFrom('campaigns').where('id', '=', id).execute();
@@ -209,7 +206,7 @@ export async function createBuyer(
     public_id: input.publicId === undefined ? `buyer-${crypto.randomBytes(4).toString('hex')}` : input.publicId,
     created_at: ctx.clock.now(),
   });
-  return getBuyer(ctx.storage.db, id);
+  return getBuyer(ctx.db, id);
 }
 
 export async function listBuyers(db: Db): Promise<Buyer[]> {
@@ -225,8 +222,8 @@ export async function getBuyer(db: Db, id: number): Promise<Buyer> {
 
 /** Removes a buyer; their orders and chats stay, without a customer (as an anonymised buyer). */
 export async function deleteBuyer(ctx: SandboxContext, id: number): Promise<Buyer> {
-  const buyer = await getBuyer(ctx.storage.db, id);
-  await ctx.storage.db.deleteFrom('buyers').where('id', '=', id).execute();
+  const buyer = await getBuyer(ctx.db, id);
+  await ctx.db.deleteFrom('buyers').where('id', '=', id).execute();
   return buyer;
 }
 
@@ -246,7 +243,7 @@ export async function createOrder(
   businessId: number,
   input: { id?: number; campaignId?: number; buyerId?: number | null },
 ): Promise<Order> {
-  const db = ctx.storage.db;
+  const db = ctx.db;
   await getBusiness(db, businessId);
   let campaignId = input.campaignId;
   if (campaignId === undefined) {
@@ -281,8 +278,8 @@ export async function getOrder(db: Db, id: number): Promise<Order> {
 
 /** Removes an order with its returns and the chats about either. */
 export async function deleteOrder(ctx: SandboxContext, id: number): Promise<Order> {
-  const order = await getOrder(ctx.storage.db, id);
-  await ctx.storage.db.transaction().execute(async (trx) => {
+  const order = await getOrder(ctx.db, id);
+  await ctx.db.transaction().execute(async (trx) => {
     // Return chats carry their order's id too, so one delete covers both.
     await trx.deleteFrom('chats').where('order_id', '=', id).where('business_id', '=', order.businessId).execute();
     await trx.deleteFrom('orders').where('id', '=', id).execute();
@@ -301,7 +298,7 @@ const toReturn = (r: Selectable<ReturnTable>): Return => ({
 });
 
 export async function createReturn(ctx: SandboxContext, businessId: number, input: { id?: number; orderId: number }): Promise<Return> {
-  const db = ctx.storage.db;
+  const db = ctx.db;
   await getBusiness(db, businessId);
   const order = await getOrder(db, input.orderId);
   if (order.businessId !== businessId) throw errors.invalid(`Order '${order.id}' belongs to business '${order.businessId}'`);
@@ -328,8 +325,8 @@ export async function getReturn(db: Db, id: number): Promise<Return> {
 
 /** Removes a return and its chat. */
 export async function deleteReturn(ctx: SandboxContext, id: number): Promise<Return> {
-  const ret = await getReturn(ctx.storage.db, id);
-  await ctx.storage.db.transaction().execute(async (trx) => {
+  const ret = await getReturn(ctx.db, id);
+  await ctx.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('chats').where('return_id', '=', id).where('business_id', '=', ret.businessId).execute();
     await trx.deleteFrom('returns').where('id', '=', id).execute();
   });

@@ -51,7 +51,7 @@ export async function importState(storage: Storage, clock: SandboxClock, input: 
   const file = checkStateFile(input);
   const rows = planRows(file, clock.now());
   const write = storage.db.transaction().execute(async (trx) => {
-    await wipeSandbox(trx, storage.dialect);
+    await wipeSandbox(trx);
     for (const { name, insertBatch } of STATE_TABLES) {
       const list = rows[name] ?? [];
       // Bounded batches keep every statement under both databases' parameter limits.
@@ -70,7 +70,7 @@ export async function importState(storage: Storage, clock: SandboxClock, input: 
     // The checks above catch what they can name; anything the database still refuses rolled back.
     throw errors.invalid(`Import failed, nothing was changed: ${(e as Error).message}`);
   }
-  await syncSequences(storage);
+  await syncSequences(storage.db);
   if (file.settings && !(await restoreClock(storage.db, clock))) clock.reset();
   const counts: Record<string, number> = {};
   for (const key of Object.keys(file) as (keyof StateFile)[]) {
@@ -82,7 +82,7 @@ export async function importState(storage: Storage, clock: SandboxClock, input: 
 
 /** Empties the sandbox (settings such as the clock stay), then seeds the demo data when asked. */
 export async function resetState(storage: Storage, clock: Clock, to: 'empty' | 'demo'): Promise<void> {
-  await storage.db.transaction().execute((trx) => wipeSandbox(trx, storage.dialect));
+  await storage.db.transaction().execute((trx) => wipeSandbox(trx));
   if (to === 'demo') await seedDemo(storage, clock.now());
 }
 

@@ -137,7 +137,7 @@ export class Simulation implements RunRecord {
     const db = this.deps.storage.db;
     const last = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
     this.eventWatermark = Number(last?.id ?? 0);
-    const sandbox = { storage: this.deps.storage, clock: this.deps.clock };
+    const sandbox = { db: this.deps.storage.db, clock: this.deps.clock };
     let campaigns = await listCampaigns(db, this.businessId);
     const mix = this.scenario.mix;
     // Orders and returns need stores; a business without a suitable one gets one, as a seller would have.
@@ -330,7 +330,7 @@ export class Simulation implements RunRecord {
     let kind = rnd.weighted(s.mix);
     if (kind !== 'DIRECT' && (kind === 'RETURN' ? this.returnCampaignId : this.orderCampaignId) === null) kind = 'DIRECT';
     const lang = rnd.weighted(s.languages);
-    const sandbox = { storage: this.deps.storage, clock: this.deps.clock };
+    const sandbox = { db: this.deps.storage.db, clock: this.deps.clock };
     const buyer = await createBuyer(sandbox, { name: rnd.pick(NAMES[lang]) });
     const text = firstText(rnd, kind, lang);
     const c: SimChat = {

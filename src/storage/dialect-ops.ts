@@ -1,6 +1,6 @@
 import { PostgresAdapter, sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Database } from './schema.js';
-import type { Db } from './storage.js';
+import type { Db } from './db.js';
 
 type AnySelect = SelectQueryBuilder<Database, any, any>;
 
@@ -27,6 +27,10 @@ export interface DialectOps {
   lockSkipLocked<Q extends AnySelect>(qb: Q): Q;
   /** The database's real time in ms, the same for every instance reading it. */
   realNowMs(): RawBuilder<number>;
+  /** After rows were inserted with explicit ids: the next generated id continues past them. */
+  syncSequences(db: Db, tables: readonly string[]): Promise<void>;
+  /** After the tables were emptied: ids start from 1 again (both databases remember deleted ids otherwise). */
+  restartSequences(db: Db, tables: readonly string[]): Promise<void>;
 }
 
 const postgres: DialectOps = {
@@ -35,6 +39,14 @@ const postgres: DialectOps = {
   lockForUpdate: (qb, of) => (of ? qb.forUpdate(of as never) : qb.forUpdate()) as typeof qb,
   lockSkipLocked: (qb) => qb.forUpdate().skipLocked() as typeof qb,
   realNowMs: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
+  async syncSequences(db, tables) {
+    for (const t of tables) {
+      await sql`select setval(pg_get_serial_sequence(${t}, 'id'), greatest((select coalesce(max(id), 0) from ${sql.table(t)}), 1), (select count(*) > 0 from ${sql.table(t)}))`.execute(db);
+    }
+  },
+  async restartSequences(db, tables) {
+    for (const t of tables) await sql`select setval(pg_get_serial_sequence(${t}, 'id'), 1, false)`.execute(db);
+  },
 };
 
 const sqlite: DialectOps = {
@@ -43,6 +55,11 @@ const sqlite: DialectOps = {
   lockForUpdate: (qb) => qb,
   lockSkipLocked: (qb) => qb,
   realNowMs: () => sql<number>`cast((julianday('now') - 2440587.5) * 86400000 as integer)`,
+  // AUTOINCREMENT already continues past the largest id inserted.
+  syncSequences: async () => {},
+  async restartSequences(db, tables) {
+    await sql`delete from sqlite_sequence where name in (${sql.join(tables)})`.execute(db);
+  },
 };
 
 /** The operations of the database behind `db` (a Kysely instance or a transaction of one). */
