@@ -11,7 +11,7 @@ import {
   recordEvent,
   wroteDeliveries,
 } from './events.js';
-import type { Chat, ChatStatus, Sender } from './model.js';
+import type { Chat, ChatStatus, RequestedId, Sender } from './model.js';
 import type { DomainContext } from './context.js';
 
 /** What a state change needs: the database, the clock, and the notification rule for own messages. */
@@ -199,7 +199,7 @@ export interface NewFile {
 export async function postMessage(
   ctx: ActionContext,
   businessId: number,
-  chatId: number,
+  chatId: RequestedId,
   sender: Sender,
   text: string | null,
   files: NewFile[] = [],

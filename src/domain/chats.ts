@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Db } from '../storage/storage.js';
 import { prepared } from '../storage/prepared.js';
 import type { ChatTable } from '../storage/schema.js';
-import type { Chat, ChatStatus, ChatType, ContextType } from './model.js';
+import type { Chat, ChatStatus, ChatType, ContextType, RequestedId } from './model.js';
 import { errors } from './errors.js';
 import { opsOf } from '../storage/dialect-ops.js';
 
@@ -45,7 +45,7 @@ export const chatByIdQuery = (db: Db, chatId: number, businessId: number) =>
   chatQuery(db).where('chats.id', '=', chatId).where('chats.business_id', '=', businessId);
 const chatById = prepared(chatByIdQuery);
 
-export async function getChat(db: Db, businessId: number, chatId: number): Promise<Chat> {
+export async function getChat(db: Db, businessId: number, chatId: RequestedId): Promise<Chat> {
   if (!isStoredId(chatId)) throw errors.chatNotFound(chatId);
   const [row] = await chatById(db, chatId, businessId);
   if (!row) throw errors.chatNotFound(chatId);
@@ -56,7 +56,7 @@ export async function getChat(db: Db, businessId: number, chatId: number): Promi
  * The chat as it is now, locked until the transaction `trx` ends: a state change decides from
  * this copy, never from one read before, so concurrent changes of one chat run one after another.
  */
-export async function lockChat(trx: Db, businessId: number, chatId: number): Promise<Chat> {
+export async function lockChat(trx: Db, businessId: number, chatId: RequestedId): Promise<Chat> {
   if (!isStoredId(chatId)) throw errors.chatNotFound(chatId);
   const q = chatQuery(trx).where('chats.id', '=', chatId).where('chats.business_id', '=', businessId);
   const row = await opsOf(trx).lockForUpdate(q, 'chats').executeTakeFirst();

@@ -2,7 +2,7 @@ import type { Db } from '../storage/storage.js';
 import { prepared, preparedList } from '../storage/prepared.js';
 import { getChat, isStoredId } from './chats.js';
 import { errors } from './errors.js';
-import type { FileRef, Message, Sender } from './model.js';
+import type { FileRef, Message, RequestedId, Sender } from './model.js';
 
 type MessageRow = { id: number; chat_id: number; sender: string; text: string | null; created_at: number };
 
@@ -49,10 +49,10 @@ export const messagePageQuery = (db: Db, chatId: number, fromId: number, take: n
 const messagePage = prepared(messagePageQuery);
 
 /** One message of a chat of the business; CHAT_NOT_FOUND / MESSAGE_NOT_FOUND otherwise. */
-export async function getMessage(db: Db, businessId: number, chatId: number, messageId: number): Promise<Message> {
-  await getChat(db, businessId, chatId);
+export async function getMessage(db: Db, businessId: number, chatId: RequestedId, messageId: RequestedId): Promise<Message> {
+  const chat = await getChat(db, businessId, chatId);
   if (!isStoredId(messageId)) throw errors.messageNotFound(chatId, messageId);
-  const [row] = await messageById(db, messageId, chatId);
+  const [row] = await messageById(db, messageId, chat.id);
   if (!row) throw errors.messageNotFound(chatId, messageId);
   return (await withFiles(db, [row]))[0];
 }

@@ -1,4 +1,11 @@
 /** Market's enums and the domain's view of a chat and a message. */
+/**
+ * An int64 id as a request named it: a number, or, beyond 2^53, its exact digits. No stored row has
+ * such an id (ids are generated from 1), so every lookup answers "not found", and the message shows
+ * the digits the caller sent, as Market's does.
+ */
+export type RequestedId = number | `${bigint}`;
+
 export const CHAT_TYPES = ['CHAT', 'ARBITRAGE'] as const;
 export const CHAT_STATUSES = [
   'NEW',

@@ -1,10 +1,17 @@
 import { Type, type TSchema } from 'typebox';
+import type { RequestedId } from '../../domain/model.js';
 
 /** Shared pieces of Market's schemas (components/schemas, components/parameters). */
-export const Int64Id = (description: string) => Type.Integer({ format: 'int64', minimum: 1, description });
 
+/** An int64 id in a path or query: parsed to a number, or beyond 2^53 kept as its digits (see RequestedId). */
+export const Int64Id = (description: string) => Type.Unsafe<RequestedId>(Type.Integer({ format: 'int64', minimum: 1, description }));
+
+/**
+ * The path's business is a number by the time a handler reads it: the pipeline's business stage
+ * refuses (403) any businessId that is not a business the caller sees, before validation.
+ */
 export const BusinessIdParams = Type.Object({
-  businessId: Int64Id('Идентификатор кабинета.'),
+  businessId: Type.Integer({ format: 'int64', minimum: 1, description: 'Идентификатор кабинета.' }),
 });
 
 export const ApiErrorDTO = Type.Object({
