@@ -9,7 +9,6 @@ import { DEMO, isEmpty, seedDemo } from './domain/demo.js';
 import { createServices, type Services } from './services.js';
 import { openStorage } from './storage/storage.js';
 import { IncidentLog, isOutage } from './storage/outage.js';
-import { startNotificationWorker } from './notify/worker.js';
 import { restoreClock } from './domain/sandbox-clock.js';
 import { importFixturesFile } from './domain/state.js';
 
@@ -20,7 +19,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens storage, seeds demo data when asked and empty, and listens. */
 /**
  * The control API's token: the configured one, else the one kept in `<dataDir>/admin-token`
  * (made on first start), so the CLI on the same machine finds it without flags.
@@ -48,6 +46,7 @@ export interface StartOptions {
   pgSchema?: string;
 }
 
+/** Opens storage, seeds demo data when asked and empty, listens, and starts delivering notifications. */
 export async function startServer(input: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const config = { ...input, adminToken: resolveAdminToken(input) };
   // Outages are logged through the app's logger once it exists; before that, on stderr.
@@ -74,12 +73,8 @@ export async function startServer(input: Config, opts: StartOptions = {}): Promi
   const app = await buildApp(services, { logger: config.logLevel !== 'silent' });
   logIncident = (level, msg) => app.log[level](msg);
   await app.listen({ host: config.host, port: config.port });
-  const worker = config.worker ? startNotificationWorker(services, {
-        log: (msg, err) => (isOutage(err) ? incidents.failure('database', err) : app.log.error({ err }, msg)),
-      }) : null;
-  if (worker) {
-    services.notifyOutbox = () => worker.wake();
-    services.notifier = worker;
+  if (config.worker) {
+    services.outbox.start({ log: (msg, err) => (isOutage(err) ? incidents.failure('database', err) : app.log.error({ err }, msg)) });
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -89,7 +84,7 @@ export async function startServer(input: Config, opts: StartOptions = {}): Promi
   const close = async () => {
     if (closed) return;
     closed = true;
-    await worker?.stop();
+    await services.outbox.stop();
     await app.close();
     await services.journal.close();
     await services.limiter.quota.close?.();

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { formatUtc } from '../clock.js';
 import { errors } from '../domain/errors.js';
 import { CHAT_NOTIFICATION_TYPES } from '../domain/events.js';
-import type { Services } from '../services.js';
+import type { NotifyContext } from './worker.js';
 import type { Db } from '../storage/storage.js';
 import type { SubscriptionTable } from '../storage/schema.js';
 import { PING_TIMEOUT_MS, sendNotification, type AttemptResult } from './send.js';
@@ -99,7 +99,7 @@ export async function getSubscription(db: Db, businessId: number, id: number): P
  * Sets up a subscription and sends it a PING, as Market does on enabling: it is enabled only when
  * the PING gets a proper answer within 1 s, else it stays disabled with the reason.
  */
-export async function createSubscription(services: Services, businessId: number, input: NewSubscription): Promise<Subscription> {
+export async function createSubscription(services: NotifyContext, businessId: number, input: NewSubscription): Promise<Subscription> {
   const { db } = services.storage;
   await requireBusiness(db, businessId);
   const url = checkUrl(input.url);
@@ -133,7 +133,7 @@ export async function createSubscription(services: Services, businessId: number,
 }
 
 /** Enables a disabled subscription; Market sends a PING again and enables only on a proper answer. */
-export async function enableSubscription(services: Services, businessId: number, id: number): Promise<Subscription> {
+export async function enableSubscription(services: NotifyContext, businessId: number, id: number): Promise<Subscription> {
   const sub = await getSubscription(services.storage.db, businessId, id);
   if (sub.enabled) return sub;
   return ping(services, sub);
@@ -170,7 +170,7 @@ export function describeFailure(r: AttemptResult): string {
 }
 
 /** Sends PING and records it like any notification (event, delivery, attempt), then enables or not. */
-async function ping(services: Services, sub: Subscription): Promise<Subscription> {
+async function ping(services: NotifyContext, sub: Subscription): Promise<Subscription> {
   const { db } = services.storage;
   const startedAt = services.clock.now();
   const payload = JSON.stringify({ notificationType: 'PING', time: formatUtc(startedAt) });

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
-import type { Services } from '../services.js';
+import type { SandboxClock } from '../clock.js';
+import type { Storage } from '../storage/storage.js';
 import { claimDue, nextDueAt, recordAttempt, releaseAllClaims, releaseClaim, renewClaim, LEASE_MS, type Claim, type Outcome } from './outbox.js';
 import { opsOf } from '../storage/dialect-ops.js';
 import { NOTIFICATION_TIMEOUT_MS, sendNotification } from './send.js';
@@ -24,6 +25,12 @@ export interface NotifierOptions {
   timeoutMs?: number;
 }
 
+/** What sending the outbox reads: the storage and the sandbox clock. */
+export interface NotifyContext {
+  readonly storage: Storage;
+  readonly clock: SandboxClock;
+}
+
 const emptyResult = (): FlushResult => ({ attempts: 0, delivered: 0, rejected: 0, retrying: 0, gaveUp: 0 });
 
 /**
@@ -39,7 +46,7 @@ export class Notifier {
   private readonly concurrency: number;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: NotifyContext,
     private readonly opts: NotifierOptions = {},
   ) {
     this.concurrency = opts.concurrency ?? 16;
@@ -147,7 +154,7 @@ const MIN_SLEEP_MS = 20;
  * clock (at most a second of real time), and wakes at once after a commit that wrote events, a
  * settled delivery, or a change of the clock. Requests never wait for it.
  */
-export function startNotificationWorker(services: Services, opts: Pick<NotifierOptions, 'log' | 'concurrency'> = {}): NotificationWorker {
+export function startNotificationWorker(services: NotifyContext, opts: Pick<NotifierOptions, 'log' | 'concurrency' | 'timeoutMs'> = {}): NotificationWorker {
   let stopped = false;
   let wakeUp: (() => void) | null = null;
   let pending = false;

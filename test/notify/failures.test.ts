@@ -23,10 +23,11 @@ describe('delivery failures: each kind logged in Market’s terms', () => {
   });
 
   /** One notification answered with `answer`; returns its log entry and the outbox after it. */
-  async function attemptWith(answer: Answer) {
+  /** One attempt answered with `answer`, sent by the control API's flush unless `send` says otherwise. */
+  async function attemptWith(answer: Answer, send: () => Promise<unknown> = () => t.flush()) {
     rx.respond = (r) => (r.body?.notificationType === 'PING' ? accept() : answer);
     await postMessage(t.ctx, BIZ, DEMO.chats.order, 'CUSTOMER', 'Hello');
-    await t.flush();
+    await send();
     const [entry] = await t.log(BIZ, 'limit=1');
     return { entry, outbox: await t.outbox(BIZ, subId) };
   }
@@ -77,8 +78,8 @@ describe('delivery failures: each kind logged in Market’s terms', () => {
 
   it('no answer within the timeout: CANT_GET_RESPONSE/READ_TIMED_OUT, retried', async () => {
     // Market waits 10 s; a sender with a shorter timeout shows the same classification quickly.
-    t.services.notifier = new Notifier(t.services, { timeoutMs: 200 });
-    const { entry } = await attemptWith({ ...accept(), delayMs: 1_000 });
+    const notifier = new Notifier(t.services, { timeoutMs: 200 });
+    const { entry } = await attemptWith({ ...accept(), delayMs: 1_000 }, () => notifier.runOnce());
     expect(entry).toMatchObject({ httpStatus: null, errorType: 'CANT_GET_RESPONSE', errorSubtype: 'READ_TIMED_OUT', message: 'No answer within 200 ms' });
     expect(entry.latencyMs).toBeGreaterThanOrEqual(190);
     retried(entry);

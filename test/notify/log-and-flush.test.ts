@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { postMessage } from '../../src/domain/chat-actions.js';
-import { startNotificationWorker, type NotificationWorker } from '../../src/notify/worker.js';
+import type { NotificationWorker } from '../../src/notify/worker.js';
 import { dialects, noteSkippedPostgres } from '../helpers/app.js';
 import { DEMO } from '../helpers/demo.js';
 import { accept, startReceiver, type Receiver } from './receiver.js';
@@ -28,9 +28,8 @@ describe.each(dialects())('the delivery log and flush (%s)', (dialect) => {
   });
 
   it("flush reports what was delivered since the last flush, even what the background worker took first", async () => {
-    worker = startNotificationWorker(t.services);
-    t.services.notifier = worker;
-    t.services.notifyOutbox = () => worker!.wake();
+    t.services.outbox.start();
+    worker = t.services.outbox;
     await postMessage(t.ctx, BIZ, DEMO.chats.order, 'CUSTOMER', 'Is it in stock?');
     // The background worker delivers on its own (bounded wait for a real socket, not a sleep).
     for (let i = 0; i < 200 && rx.received.filter((r) => r.body?.notificationType === 'CHAT_MESSAGE_SENT').length === 0; i++) {

@@ -1,5 +1,4 @@
 import { ADMIN_TOKEN, buildTestApp, type TestApp, type TestAppOptions } from '../helpers/app.js';
-import { actionContext } from '../../src/services.js';
 import type { ActionContext } from '../../src/domain/chat-actions.js';
 
 export const admin = { 'x-admin-token': ADMIN_TOKEN };
@@ -22,7 +21,7 @@ export async function notifyTestApp(opts: TestAppOptions = {}): Promise<NotifyTe
   };
   return {
     ...t,
-    ctx: actionContext(t.services),
+    ctx: t.services.actions,
     subscribe: (businessId, url, eventTypes) =>
       inject('POST', `/_sandbox/businesses/${businessId}/subscriptions`, eventTypes ? { url, eventTypes } : { url }),
     async flush() {

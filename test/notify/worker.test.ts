@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { postMessage, type ActionContext } from '../../src/domain/chat-actions.js';
-import { startNotificationWorker, type NotificationWorker } from '../../src/notify/worker.js';
+import type { NotificationWorker } from '../../src/notify/worker.js';
 import { DEMO, apiKey } from '../helpers/demo.js';
 import { accept, startReceiver, type Receiver } from './receiver.js';
 import { notifyTestApp, type NotifyTestApp } from './setup.js';
@@ -24,10 +24,9 @@ describe('the background worker', () => {
   beforeEach(async () => {
     t = await notifyTestApp();
     rx = await startReceiver();
-    worker = startNotificationWorker(t.services);
-    t.services.notifyOutbox = () => worker.wake();
-    t.services.notifier = worker;
-    ctx = { ...t.ctx, afterCommit: () => worker.wake() };
+    t.services.outbox.start();
+    worker = t.services.outbox;
+    ctx = t.ctx;
   });
   afterEach(async () => {
     await worker.stop();
@@ -79,7 +78,7 @@ describe('the background worker', () => {
     expect(await t.outbox(BIZ, sub.id)).toMatchObject({ pending: 1, head: { attempts: 0, claimed: false } });
     expect(await t.log(BIZ)).toHaveLength(1); // the PING only: an aborted POST proves nothing
     rx.respond = accept;
-    worker = startNotificationWorker(t.services);
+    t.services.outbox.start();
     await eventually(() => rx.received.length === 3);
     await eventually(async () => (await t.outbox(BIZ, sub.id)).delivered === 1);
   });

@@ -1,4 +1,3 @@
-import { actionContext } from '../../src/services.js';
 import { answerCountsOf } from '../../src/simulate/answer-counts.js';
 import { resolveScenario } from '../../src/simulate/scenario.js';
 import { Simulation } from '../../src/simulate/simulation.js';
@@ -10,7 +9,7 @@ export async function manualRun(t: TestApp, opts: { businessId: number; preset?:
     {
       storage: t.services.storage,
       clock: t.services.clock,
-      actions: actionContext(t.services),
+      actions: t.services.actions,
       answers: (b) => answerCountsOf(t.services).snapshot(b),
     },
     { businessId: opts.businessId, scenario: resolveScenario({ preset: opts.preset, scenario: opts.scenario }), seed: opts.seed, time: { kind: 'manual' } },

@@ -18,7 +18,7 @@ import { listMessages } from '../../domain/messages.js';
 import { CHAT_STATUSES, CHAT_TYPES, CONTEXT_TYPES, type Sender } from '../../domain/model.js';
 import { findChat } from '../../domain/sandbox-chats.js';
 import { getBusiness, getBuyer, getOrder, getReturn } from '../../domain/sandbox-entities.js';
-import { actionContext, type Services } from '../../services.js';
+import type { Services } from '../../services.js';
 import { readFilePart } from '../partner/send-file-to-chat.js';
 import { baseUrlOf, messageDto } from '../presenters.js';
 import { Id, chatView, controlRoute, idParams } from './kit.js';
@@ -71,7 +71,7 @@ async function conflictsAs409<T>(action: Promise<T>): Promise<T> {
  */
 export function registerChatRoutes(app: FastifyInstance, services: Services): void {
   const db = () => services.storage.db;
-  const ctx = () => actionContext(services);
+  const ctx = () => services.actions;
   const view = (chat: Parameters<typeof chatView>[0]) => chatView(chat, services.config);
 
   controlRoute(

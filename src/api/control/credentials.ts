@@ -25,7 +25,7 @@ const tokenView = (t: OAuthToken) => ({ ...stamped(t), revokedAt: time(t.revoked
  */
 export function registerCredentialRoutes(app: FastifyInstance, services: Services): void {
   const db = () => services.storage.db;
-  const ctx = () => ({ db: services.storage.db, clock: services.clock });
+  const ctx = () => services.domain;
 
   controlRoute(app, { method: 'GET', url: '/businesses/:businessId/keys', params: idParams('businessId') }, async ({ params }) => ({
     keys: (await listApiKeys(db(), params.businessId)).map(keyView),

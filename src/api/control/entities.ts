@@ -29,7 +29,7 @@ const OptionalId = Type.Optional(Id);
 /** Businesses, their stores, buyers, orders and returns: the records a seller's chats are about. */
 export function registerEntityRoutes(app: FastifyInstance, services: Services): void {
   const db = () => services.storage.db;
-  const ctx = () => ({ db: services.storage.db, clock: services.clock });
+  const ctx = () => services.domain;
 
   controlRoute(app, { method: 'GET', url: '/businesses' }, async () => ({ businesses: (await listBusinesses(db())).map(stamped) }));
   controlRoute(

@@ -13,7 +13,6 @@ import {
   requireBusiness,
   type Subscription,
 } from '../../notify/subscriptions.js';
-import { Notifier } from '../../notify/worker.js';
 import { Id, controlRoute, time } from './kit.js';
 
 const BusinessParams = Type.Object({ businessId: Id });
@@ -128,8 +127,7 @@ export async function registerNotificationRoutes(app: FastifyInstance, services:
   // background worker often delivers a notification before a flush asks for it.
   let reportedUpTo = await lastAttemptId(db());
   controlRoute(app, { method: 'POST', url: '/notifications/flush' }, async () => {
-    services.notifier ??= new Notifier(services);
-    await services.notifier.runOnce();
+    await services.outbox.runOnce();
     // A reset or an import empties the log and restarts its ids.
     if ((await lastAttemptId(db())) < reportedUpTo) reportedUpTo = 0;
     const { lastId, ...counts } = await countAttemptsSince(db(), reportedUpTo);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { getBusiness } from '../../domain/sandbox-entities.js';
-import { actionContext, type Services } from '../../services.js';
+import type { Services } from '../../services.js';
 import { answerCountsOf } from '../../simulate/answer-counts.js';
 import { scorecardHtml } from '../../simulate/report-html.js';
 import { MAX_SPEED, simulationRunsOf } from '../../simulate/runs.js';
@@ -16,7 +16,7 @@ export function registerSimulationRoutes(app: FastifyInstance, services: Service
   const runs = simulationRunsOf(services, () => ({
     storage: services.storage,
     clock: services.clock,
-    actions: actionContext(services),
+    actions: services.actions,
     answers: (b) => answerCountsOf(services).snapshot(b),
   }));
   // A run must not outlive the app (its database closes with it).

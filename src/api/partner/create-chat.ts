@@ -1,6 +1,5 @@
 import { openContextChat } from '../../domain/chat-actions.js';
 import { errors } from '../../domain/errors.js';
-import { actionContext } from '../../services.js';
 import { SHUTDOWN, requireLiveField } from '../compat.js';
 import { BusinessIdParams, okResponse } from '../schemas/common.js';
 import { CreateChatRequest, CreateChatResultDTO } from '../schemas/chat.js';
@@ -28,7 +27,7 @@ export function registerCreateChat(router: PartnerRouter): void {
     // `context` is the replacement, so it wins when a client sends both.
     const ref = body.context ?? (body.orderId !== undefined ? { type: 'ORDER' as const, id: body.orderId } : undefined);
     if (!ref) throw errors.badRequest(messages.notNull('context'));
-    const { chatId } = await openContextChat(actionContext(services), params.businessId, ref);
+    const { chatId } = await openContextChat(services.actions, params.businessId, ref);
     return { status: 'OK' as const, result: { chatId } };
   });
 }

@@ -3,7 +3,6 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { MAX_FILE_BYTES, type NewFile, postMessage } from '../../domain/chat-actions.js';
 import { AppError, errors } from '../../domain/errors.js';
-import { actionContext } from '../../services.js';
 import { contentTypeFor, storedFileName } from '../files.js';
 import { BusinessIdParams, EmptyApiResponse, Int64Id, SendFileToChatRequest } from '../schemas/common.js';
 import { type PartnerRouter, WRITE_SCOPES } from './route.js';
@@ -98,7 +97,7 @@ export function registerSendFileToChat(router: PartnerRouter): void {
   router.add(sendFileToChatOperation, async ({ services, params, query, request }) => {
     // The part is read before the chat is looked up, as Spring resolves it before the handler runs.
     const file = await readFilePart(request);
-    await postMessage(actionContext(services), params.businessId, query.chatId, 'PARTNER', null, [file]);
+    await postMessage(services.actions, params.businessId, query.chatId, 'PARTNER', null, [file]);
     return { status: 'OK' as const };
   });
 }

@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { postMessage } from '../../domain/chat-actions.js';
-import { actionContext } from '../../services.js';
 import { BusinessIdParams, EmptyApiResponse, Int64Id } from '../schemas/common.js';
 import { type PartnerRouter, WRITE_SCOPES } from './route.js';
 
@@ -27,7 +26,7 @@ export const sendMessageToChatOperation = {
 export function registerSendMessageToChat(router: PartnerRouter): void {
   router.add(sendMessageToChatOperation, async ({ services, params, query, body }) => {
     // Text is stored as sent: Market documents no trimming for chat messages.
-    await postMessage(actionContext(services), params.businessId, query.chatId, 'PARTNER', body.message);
+    await postMessage(services.actions, params.businessId, query.chatId, 'PARTNER', body.message);
     return { status: 'OK' as const };
   });
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDirectChat, postMessage } from '../../../src/domain/chat-actions.js';
-import { actionContext } from '../../../src/services.js';
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
 import { apiKey, BIZ, DEMO } from '../../helpers/demo.js';
 
@@ -89,13 +88,13 @@ describe('getChatHistory: result', () => {
   });
 
   it('a chat without messages: an empty list', async () => {
-    const { chatId } = await openDirectChat(actionContext(t.services), BIZ, 6000001, 'Пустой чат', null);
+    const { chatId } = await openDirectChat(t.services.actions, BIZ, 6000001, 'Пустой чат', null);
     const res = await history(t, chatId);
     expect(res.json().result).toEqual({ context: { type: 'DIRECT', customer: { name: 'Anna K.', publicId: 'anna-k-4f2a9c' } }, messages: [], paging: {} });
   });
 
   it('files come as payload with a download link; a file-only message has no text', async () => {
-    const ctx = actionContext(t.services);
+    const ctx = t.services.actions;
     const { messageId } = await postMessage(ctx, BIZ, C.orderWaiting, 'CUSTOMER', null, [
       { name: 'photo 1.jpg', contentType: 'image/jpeg', data: new Uint8Array(1234) },
       { name: 'чек.pdf', contentType: 'application/pdf', data: new Uint8Array(10) },
@@ -116,7 +115,7 @@ describe('getChatHistory: result', () => {
   it('file links start with the configured public URL', async () => {
     const t2 = await buildTestApp({ config: { publicUrl: 'https://sandbox.example/ymchat/' } });
     try {
-      const { messageId } = await postMessage(actionContext(t2.services), BIZ, C.order, 'PARTNER', 'Счёт', [
+      const { messageId } = await postMessage(t2.services.actions, BIZ, C.order, 'PARTNER', 'Счёт', [
         { name: 'invoice.pdf', contentType: 'application/pdf', data: new Uint8Array(3) },
       ]);
       const [m] = (await history(t2, C.order, { messageIdFrom: messageId })).json().result.messages;
@@ -188,7 +187,7 @@ describe('getChatHistory: messageIdFrom and pagination', () => {
   it('messages written between pages are appended, nothing is skipped or repeated', async () => {
     const first = await history(t, C.order, {}, '&limit=3');
     const token = first.json().result.paging.nextPageToken;
-    const ctx = actionContext(t.services);
+    const ctx = t.services.actions;
     t.clock.advance(60_000);
     const a = await postMessage(ctx, BIZ, C.order, 'PARTNER', 'Добавим чехол.');
     await postMessage(ctx, BIZ, C.orderWaiting, 'CUSTOMER', 'Не в этот чат.');
@@ -206,7 +205,7 @@ describe('getChatHistory: messageIdFrom and pagination', () => {
   });
 
   it('limit defaults to 50 and may be 100', async () => {
-    const ctx = actionContext(t.services);
+    const ctx = t.services.actions;
     const { chatId } = await openDirectChat(ctx, BIZ, 6000002, 'Много сообщений', 'Первое');
     for (let i = 0; i < 59; i++) await postMessage(ctx, BIZ, chatId, i % 2 ? 'CUSTOMER' : 'PARTNER', `#${i}`);
     const all = await storedIds(t, chatId);

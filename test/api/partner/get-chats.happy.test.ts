@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDirectChat, postMessage } from '../../../src/domain/chat-actions.js';
-import { actionContext } from '../../../src/services.js';
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
 import { apiKey, BIZ, DEMO } from '../../helpers/demo.js';
 
@@ -237,7 +236,7 @@ describe('getChats: pagination', () => {
   });
 
   it('limit defaults to 10 and may be 20', async () => {
-    const ctx = actionContext(t.services);
+    const ctx = t.services.actions;
     for (let i = 0; i < 20; i++) await openDirectChat(ctx, BIZ, 6000001, `question ${i}`, null);
     const first = await getChats(t, {});
     expect(first.json().result.chats).toHaveLength(10);
@@ -273,7 +272,7 @@ describe('getChats: pagination while chats change', () => {
     expect(created.statusCode).toBe(200);
     const newChat = created.json().result.chatId;
     t.clock.advance(60_000);
-    const ctx = actionContext(t.services);
+    const ctx = t.services.actions;
     await postMessage(ctx, BIZ, C.direct, 'PARTNER', 'Да, подходят.');
     await postMessage(ctx, BIZ, C.arbitrage, 'CUSTOMER', 'Жду решения.');
 
@@ -298,7 +297,7 @@ describe('getChats: pagination while chats change', () => {
     const token = first.json().result.paging.nextPageToken;
     expect(JSON.parse(Buffer.from(token, 'base64').toString())).toEqual({ nextId: C.orderWaiting });
 
-    const ctx = actionContext(t.services);
+    const ctx = t.services.actions;
     await postMessage(ctx, BIZ, C.orderWaiting, 'CUSTOMER', 'Фото отправил.');
     await postMessage(ctx, BIZ, C.order, 'PARTNER', 'Да, добавим.');
 
