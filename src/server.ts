@@ -20,7 +20,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens storage, seeds demo data when asked and empty, and listens. */
 /**
  * The control API's token: the configured one, else the one kept in `<dataDir>/admin-token`
  * (made on first start), so the CLI on the same machine finds it without flags.

@@ -19,7 +19,7 @@ import { CHAT_STATUSES, CHAT_TYPES, CONTEXT_TYPES, type Sender } from '../../dom
 import { findChat } from '../../domain/sandbox-chats.js';
 import { getBusiness, getBuyer, getOrder, getReturn } from '../../domain/sandbox-entities.js';
 import { actionContext, type Services } from '../../services.js';
-import { readFilePart } from '../partner/send-file-to-chat.js';
+import { readFilePart } from '../files.js';
 import { baseUrlOf, messageDto } from '../presenters.js';
 import { Id, chatView, controlRoute, idParams } from './kit.js';
 
