@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../../domain/errors.js';
+import { getBusiness } from '../../domain/sandbox-entities.js';
 import type { Services } from '../../services.js';
 import { countAttemptsSince, lastAttemptId, listAttempts, outboxState, type LogCursor, type LogEntry, type OutboxState } from '../../notify/log.js';
 import {
@@ -10,7 +11,6 @@ import {
   enableSubscription,
   getSubscription,
   listSubscriptions,
-  requireBusiness,
   type Subscription,
 } from '../../notify/subscriptions.js';
 import { Notifier } from '../../notify/worker.js';
@@ -111,7 +111,7 @@ export async function registerNotificationRoutes(app: FastifyInstance, services:
       }),
     },
     async ({ params, query }) => {
-      await requireBusiness(db(), params.businessId);
+      await getBusiness(db(), params.businessId);
       const limit = query.limit ?? DEFAULT_LOG_PAGE;
       const after = query.pageToken === undefined ? undefined : decodePage(query.pageToken);
       // One more than asked tells whether another page exists.
