@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { CHAT_NOTIFICATION_TYPES } from '../domain/events.js';
 import { clientAction as action, positiveId, table } from './kit.js';
 
 /**
@@ -6,7 +7,7 @@ import { clientAction as action, positiveId, table } from './kit.js';
  * short human answer, or the API's JSON with `--json`.
  */
 
-const CHAT_EVENTS = ['CHAT_CREATED', 'CHAT_MESSAGE_SENT', 'CHAT_ARBITRAGE_STARTED', 'CHAT_ARBITRAGE_FINISHED'];
+const CHAT_EVENTS: readonly string[] = CHAT_NOTIFICATION_TYPES;
 
 function eventList(value: string): string[] {
   const types = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
