@@ -1,10 +1,18 @@
 import type { Chat, ChatMessage, ChatStatus } from '../client/types.js';
+import type { CONTROL_SENDERS } from '../api/control/chats.js';
+import type { clockView } from '../api/control/clock.js';
+import type { keyView } from '../api/control/credentials.js';
+import type { faultView } from '../api/control/faults.js';
+import type { logView, subscriptionView } from '../api/control/notifications.js';
+import type { FaultKind } from '../domain/faults.js';
+import type { AttemptCounts } from '../notify/log.js';
 import { ControlHttp } from './control-http.js';
 
 /**
  * A typed client of ymchat's control API (`/_sandbox`): the buyer's, Market's and the arbiter's
  * side of chats, the clock, injected faults, quotas, credentials, notification subscriptions and
- * the sandbox's state. Every call is one HTTP request; answers are the control API's JSON.
+ * the sandbox's state. Every call is one HTTP request; answers are the control API's JSON, typed
+ * by the views the control routes answer with.
  */
 
 /** A chat as the control API shows it: the partner view plus its business and DIRECT subject. */
@@ -17,22 +25,9 @@ export interface ContextChat extends ChatWithMessage {
   /** False when the buyer found the chat already open. */
   created: boolean;
 }
-export interface ClockView {
-  mode: 'real' | 'virtual';
-  frozen: boolean;
-  now: string;
-  nowMs: number;
-}
-export type FaultKind = '420' | '500' | '503' | 'DELAY';
-export interface Fault {
-  id: number;
-  businessId: number;
-  method: string;
-  kind: FaultKind;
-  count: number | null;
-  probability: number | null;
-  delayMs: number | null;
-}
+export type ClockView = ReturnType<typeof clockView>;
+export type { FaultKind };
+export type Fault = ReturnType<typeof faultView>;
 export interface FaultInput {
   businessId?: number;
   /** An operationId such as `getChat`, or `*` (default) for every method. */
@@ -51,50 +46,13 @@ export interface Quotas {
   limitsEnabled: boolean;
   quotas: { method: string; limit: number; used: number; remaining: number }[];
 }
-export interface ApiKeyInfo {
-  id: number;
-  businessId: number;
-  name: string;
-  scopes: string[];
-  createdAt: string;
-  revokedAt: string | null;
-}
-export interface Subscription {
-  id: number;
-  businessId: number;
-  url: string;
-  eventTypes: string[];
-  enabled: boolean;
-  disabledReason: string | null;
-  disabledAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface DeliveryAttempt {
-  id: number;
-  deliveryId: number;
-  subscriptionId: number;
-  eventId: number;
-  notificationType: string;
-  startedAt: string;
-  latencyMs: number;
-  httpStatus: number | null;
-  errorType: string | null;
-  errorSubtype: string | null;
-  message: string | null;
-  outcome: string | null;
-  nextAttemptAt: string | null;
-}
-export interface FlushResult {
-  attempts: number;
-  delivered: number;
-  rejected: number;
-  retrying: number;
-  gaveUp: number;
-}
+export type ApiKeyInfo = ReturnType<typeof keyView>;
+export type Subscription = ReturnType<typeof subscriptionView>;
+export type DeliveryAttempt = ReturnType<typeof logView>;
+export type FlushResult = AttemptCounts;
 /** A state file, as `ymchat export` writes it. */
 export type StateFile = { version: number; [section: string]: unknown };
-export type Sender = 'CUSTOMER' | 'MARKET' | 'SUPPORT' | 'ARBITER';
+export type Sender = (typeof CONTROL_SENDERS)[number];
 
 /** A file for the buyer's side: bytes or a Blob, and the name to show. */
 export interface UploadFile {

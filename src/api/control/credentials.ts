@@ -16,7 +16,7 @@ import {
 import type { Services } from '../../services.js';
 import { Id, controlRoute, idParams, stamped, time } from './kit.js';
 
-const keyView = (k: ApiKey) => ({ ...stamped(k), revokedAt: time(k.revokedAt) });
+export const keyView = (k: ApiKey) => ({ ...stamped(k), revokedAt: time(k.revokedAt) });
 const tokenView = (t: OAuthToken) => ({ ...stamped(t), revokedAt: time(t.revokedAt) });
 
 /**

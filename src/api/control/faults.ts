@@ -9,7 +9,7 @@ import type { Services } from '../../services.js';
 import { PARTNER_OPERATIONS } from '../partner/index.js';
 import { Id, controlRoute, idParams, time } from './kit.js';
 
-const faultView = (f: Fault) => ({
+export const faultView = (f: Fault) => ({
   id: f.id,
   businessId: f.businessId,
   method: f.method,

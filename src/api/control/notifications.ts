@@ -20,7 +20,7 @@ const BusinessParams = Type.Object({ businessId: Id });
 const SubscriptionParams = Type.Object({ businessId: Id, subscriptionId: Id });
 const DEFAULT_LOG_PAGE = 50;
 
-function subscriptionView(s: Subscription) {
+export function subscriptionView(s: Subscription) {
   return {
     id: s.id,
     businessId: s.businessId,
@@ -34,11 +34,11 @@ function subscriptionView(s: Subscription) {
   };
 }
 
-function logView(e: LogEntry) {
+export function logView(e: LogEntry) {
   return { ...e, startedAt: time(e.startedAt), nextAttemptAt: time(e.nextAttemptAt) };
 }
 
-function outboxView(o: OutboxState) {
+export function outboxView(o: OutboxState) {
   return {
     ...o,
     head: o.head ? { ...o.head, firstFailedAt: time(o.head.firstFailedAt), nextAttemptAt: time(o.head.nextAttemptAt) } : null,
