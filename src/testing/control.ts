@@ -1,10 +1,13 @@
 import type { Chat, ChatMessage, ChatStatus } from '../client/types.js';
-import type { CONTROL_SENDERS } from '../api/control/chats.js';
 import type { clockView } from '../api/control/clock.js';
 import type { keyView } from '../api/control/credentials.js';
 import type { faultView } from '../api/control/faults.js';
-import type { logView, subscriptionView } from '../api/control/notifications.js';
+import type { Stamped } from '../api/control/kit.js';
+import type { logView, outboxView, subscriptionView } from '../api/control/notifications.js';
+import type { requestView } from '../api/control/requests.js';
+import type { Business, Buyer, Campaign, Order, Return } from '../domain/sandbox-entities.js';
 import type { FaultKind } from '../domain/faults.js';
+import type { ControlSender } from '../domain/model.js';
 import type { AttemptCounts } from '../notify/log.js';
 import { ControlHttp } from './control-http.js';
 
@@ -49,10 +52,23 @@ export interface Quotas {
 export type ApiKeyInfo = ReturnType<typeof keyView>;
 export type Subscription = ReturnType<typeof subscriptionView>;
 export type DeliveryAttempt = ReturnType<typeof logView>;
+export interface DeliveryPage {
+  attempts: DeliveryAttempt[];
+  paging: { nextPageToken?: string };
+}
+/** What waits in a subscription's outbox, and the notification at its head. */
+export type Outbox = { subscriptionId: number; enabled: boolean } & ReturnType<typeof outboxView>;
+/** A partner API call in the request inspector's journal. */
+export type RequestEntry = ReturnType<typeof requestView>;
+export type SandboxBusiness = Stamped<Business>;
+export type SandboxCampaign = Stamped<Campaign>;
+export type SandboxBuyer = Stamped<Buyer>;
+export type SandboxOrder = Stamped<Order>;
+export type SandboxReturn = Stamped<Return>;
 export type FlushResult = AttemptCounts;
 /** A state file, as `ymchat export` writes it. */
 export type StateFile = { version: number; [section: string]: unknown };
-export type Sender = (typeof CONTROL_SENDERS)[number];
+export type Sender = ControlSender;
 
 /** A file for the buyer's side: bytes or a Blob, and the name to show. */
 export interface UploadFile {

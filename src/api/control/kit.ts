@@ -29,6 +29,7 @@ export function chatView(chat: Chat, config: Config) {
 
 /** Anything with a creation time, shown with control API times. */
 export const stamped = <T extends { createdAt: number }>(o: T) => ({ ...o, createdAt: time(o.createdAt) });
+export type Stamped<T extends { createdAt: number }> = ReturnType<typeof stamped<T>>;
 
 export interface ControlRouteDef<P extends TSchema, Q extends TSchema, B extends TSchema> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
