@@ -28,8 +28,8 @@ export function chatView(chat: Chat, config: Config) {
 }
 
 /** Anything with a creation time, shown with control API times. */
-export const stamped = <T extends { createdAt: number }>(o: T) => ({ ...o, createdAt: time(o.createdAt) });
-export type Stamped<T extends { createdAt: number }> = ReturnType<typeof stamped<T>>;
+export type Stamped<T extends { createdAt: number }> = Omit<T, 'createdAt'> & { createdAt: string };
+export const stamped = <T extends { createdAt: number }>(o: T): Stamped<T> => ({ ...o, createdAt: time(o.createdAt) });
 
 export interface ControlRouteDef<P extends TSchema, Q extends TSchema, B extends TSchema> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
