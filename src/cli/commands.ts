@@ -10,14 +10,10 @@ import type {
   ContextChat,
   Fault,
   Quotas,
-  SandboxBusiness,
-  SandboxBuyer,
-  SandboxCampaign,
   SandboxChat,
-  SandboxOrder,
-  SandboxReturn,
   StateFile,
 } from '../testing/control.js';
+import type { SandboxBusiness, SandboxBuyer, SandboxCampaign, SandboxOrder, SandboxReturn } from './answers.js';
 import { CliError } from './client.js';
 import { clientAction as action, positiveId, table } from './kit.js';
 

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { CHAT_NOTIFICATION_TYPES } from '../domain/events.js';
-import type { DeliveryPage, FlushResult, Outbox, Subscription } from '../testing/control.js';
+import type { FlushResult, Subscription } from '../testing/control.js';
+import type { DeliveryPage, Outbox } from './answers.js';
 import { clientAction as action, positiveId, table } from './kit.js';
 
 /**

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { RequestEntry } from '../testing/control.js';
+import type { RequestEntry } from './answers.js';
 import type { ControlClient } from './client.js';
 import { clientAction as action, positiveId, table } from './kit.js';
 

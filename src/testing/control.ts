@@ -1,22 +1,15 @@
+import type { ApiKeyInfo, ClockView, DeliveryAttempt, Fault, FaultKind, FlushResult, Quotas, Subscription } from '../api/control/answers.js';
 import type { Chat, ChatMessage, ChatStatus } from '../client/types.js';
-import type { clockView } from '../api/control/clock.js';
-import type { keyView } from '../api/control/credentials.js';
-import type { faultView } from '../api/control/faults.js';
-import type { Stamped } from '../api/control/kit.js';
-import type { logView, outboxView, subscriptionView } from '../api/control/notifications.js';
-import type { requestView } from '../api/control/requests.js';
-import type { Business, Buyer, Campaign, Order, Return } from '../domain/sandbox-entities.js';
-import type { FaultKind } from '../domain/faults.js';
 import type { ControlSender } from '../domain/model.js';
-import type { AttemptCounts } from '../notify/log.js';
 import { ControlHttp } from './control-http.js';
 
 /**
  * A typed client of ymchat's control API (`/_sandbox`): the buyer's, Market's and the arbiter's
  * side of chats, the clock, injected faults, quotas, credentials, notification subscriptions and
- * the sandbox's state. Every call is one HTTP request; answers are the control API's JSON, typed
- * by the views the control routes answer with.
+ * the sandbox's state. Every call is one HTTP request; answers are the control API's JSON.
  */
+
+export type { ApiKeyInfo, ClockView, DeliveryAttempt, Fault, FaultKind, FlushResult, Quotas, Subscription };
 
 /** A chat as the control API shows it: the partner view plus its business and DIRECT subject. */
 export type SandboxChat = Chat & { businessId: number; subject: string | null };
@@ -28,9 +21,6 @@ export interface ContextChat extends ChatWithMessage {
   /** False when the buyer found the chat already open. */
   created: boolean;
 }
-export type ClockView = ReturnType<typeof clockView>;
-export type { FaultKind };
-export type Fault = ReturnType<typeof faultView>;
 export interface FaultInput {
   businessId?: number;
   /** An operationId such as `getChat`, or `*` (default) for every method. */
@@ -42,30 +32,6 @@ export interface FaultInput {
   probability?: number;
   delayMs?: number;
 }
-export interface Quotas {
-  businessId: number;
-  windowStart: string;
-  resetsAt: string;
-  limitsEnabled: boolean;
-  quotas: { method: string; limit: number; used: number; remaining: number }[];
-}
-export type ApiKeyInfo = ReturnType<typeof keyView>;
-export type Subscription = ReturnType<typeof subscriptionView>;
-export type DeliveryAttempt = ReturnType<typeof logView>;
-export interface DeliveryPage {
-  attempts: DeliveryAttempt[];
-  paging: { nextPageToken?: string };
-}
-/** What waits in a subscription's outbox, and the notification at its head. */
-export type Outbox = { subscriptionId: number; enabled: boolean } & ReturnType<typeof outboxView>;
-/** A partner API call in the request inspector's journal. */
-export type RequestEntry = ReturnType<typeof requestView>;
-export type SandboxBusiness = Stamped<Business>;
-export type SandboxCampaign = Stamped<Campaign>;
-export type SandboxBuyer = Stamped<Buyer>;
-export type SandboxOrder = Stamped<Order>;
-export type SandboxReturn = Stamped<Return>;
-export type FlushResult = AttemptCounts;
 /** A state file, as `ymchat export` writes it. */
 export type StateFile = { version: number; [section: string]: unknown };
 export type Sender = ControlSender;

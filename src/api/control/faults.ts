@@ -7,9 +7,10 @@ import { HOUR_MS } from '../../clock.js';
 import { windowStart } from '../../limits/quota.js';
 import type { Services } from '../../services.js';
 import { PARTNER_OPERATIONS } from '../partner/index.js';
+import type { Fault as FaultAnswer, Quotas } from './answers.js';
 import { Id, controlRoute, idParams, time } from './kit.js';
 
-export const faultView = (f: Fault) => ({
+const faultView = (f: Fault): FaultAnswer => ({
   id: f.id,
   businessId: f.businessId,
   method: f.method,
@@ -102,7 +103,8 @@ export function registerFaultRoutes(app: FastifyInstance, services: Services): v
           const used = row?.used ?? 0;
           return { method: op.operationId, limit, used, remaining: Math.max(0, limit - used) };
         });
-      return { businessId: params.businessId, windowStart: time(window), resetsAt: time(window + HOUR_MS), limitsEnabled: services.limiter.enabled, quotas };
+      const answer: Quotas = { businessId: params.businessId, windowStart: time(window), resetsAt: time(window + HOUR_MS), limitsEnabled: services.limiter.enabled, quotas };
+      return answer;
     },
   );
   controlRoute(

@@ -14,13 +14,14 @@ import {
   type Subscription,
 } from '../../notify/subscriptions.js';
 import { Notifier } from '../../notify/worker.js';
+import type { DeliveryAttempt, FlushResult, Subscription as SubscriptionAnswer } from './answers.js';
 import { Id, controlRoute, time } from './kit.js';
 
 const BusinessParams = Type.Object({ businessId: Id });
 const SubscriptionParams = Type.Object({ businessId: Id, subscriptionId: Id });
 const DEFAULT_LOG_PAGE = 50;
 
-export function subscriptionView(s: Subscription) {
+function subscriptionView(s: Subscription): SubscriptionAnswer {
   return {
     id: s.id,
     businessId: s.businessId,
@@ -34,7 +35,7 @@ export function subscriptionView(s: Subscription) {
   };
 }
 
-export function logView(e: LogEntry) {
+function logView(e: LogEntry): DeliveryAttempt {
   return { ...e, startedAt: time(e.startedAt), nextAttemptAt: time(e.nextAttemptAt) };
 }
 
@@ -134,6 +135,7 @@ export async function registerNotificationRoutes(app: FastifyInstance, services:
     if ((await lastAttemptId(db())) < reportedUpTo) reportedUpTo = 0;
     const { lastId, ...counts } = await countAttemptsSince(db(), reportedUpTo);
     reportedUpTo = Math.max(reportedUpTo, lastId);
-    return counts;
+    const answer: FlushResult = counts;
+    return answer;
   });
 }
