@@ -86,7 +86,11 @@ export class SandboxClock implements Clock {
   }
 }
 
-const MSK_OFFSET_MS = 3 * 3600_000;
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+
+const MSK_OFFSET_MS = 3 * HOUR_MS;
 
 /** REST timestamps: ISO 8601, second precision, Moscow offset (as Market's examples). */
 export function formatMsk(ms: number): string {
@@ -108,7 +112,7 @@ export function formatRfc822(ms: number): string {
 export function parseDuration(text: string): number | null {
   const m = /^([+-]?)(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text.trim());
   if (!m) return null;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000, w: 604_800_000 }[m[3] as 'ms'];
+  const unit = { ms: 1, s: 1000, m: MINUTE_MS, h: HOUR_MS, d: DAY_MS, w: 7 * DAY_MS }[m[3] as 'ms'];
   const v = Number(m[2]) * unit;
   return m[1] === '-' ? -v : v;
 }

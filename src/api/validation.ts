@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
-import { AppError, errors } from '../domain/errors.js';
+import { errors } from '../domain/errors.js';
 
 /**
  * Validation with Market's (Spring's) messages. Query and path parameters are parsed here by
@@ -124,17 +124,13 @@ export function compileParams(schema: JsonSchema): (data: Record<string, unknown
   };
 }
 
+/** `/items/0/text` → `items[0].text`: Spring names a field by its whole path in every message. */
 function fieldPath(instancePath: string): string {
   return instancePath
     .split('/')
     .slice(1)
     .map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`))
     .join('');
-}
-
-/** The last named segment: Spring names the field, not the path, in constraint messages. */
-function fieldName(path: string): string {
-  return path;
 }
 
 function resolveData(root: unknown, instancePath: string): unknown {
@@ -157,22 +153,22 @@ export function bodyErrorMessage(err: ErrorObject, data: unknown): string {
     case 'required':
       return messages.notNull(path ? `${path}.${p.missingProperty}` : p.missingProperty);
     case 'minimum':
-      return messages.min(fieldName(path), p.limit, value);
+      return messages.min(path, p.limit, value);
     case 'maximum':
-      return messages.max(fieldName(path), p.limit, value);
+      return messages.max(path, p.limit, value);
     case MIN_LENGTH:
     case MAX_LENGTH: {
       const s = err.parentSchema as Record<string, number | undefined>;
-      return messages.sizeValue(fieldName(path), s[MIN_LENGTH] ?? 0, s[MAX_LENGTH] ?? JAVA_INT_MAX, value);
+      return messages.sizeValue(path, s[MIN_LENGTH] ?? 0, s[MAX_LENGTH] ?? JAVA_INT_MAX, value);
     }
     case 'minItems':
     case 'maxItems': {
       const s = err.parentSchema as { minItems?: number; maxItems?: number };
-      return messages.sizeCollection(fieldName(path), s.minItems ?? 0, s.maxItems ?? JAVA_INT_MAX, (value as unknown[]).length);
+      return messages.sizeCollection(path, s.minItems ?? 0, s.maxItems ?? JAVA_INT_MAX, (value as unknown[]).length);
     }
     case 'uniqueItems':
     case UNIQUE_ITEMS:
-      return messages.unique(fieldName(path), value);
+      return messages.unique(path, value);
     case 'enum':
       return messages.enumValue(path, value, p.allowedValues);
     default:
@@ -271,7 +267,3 @@ export const validatorCompiler: FastifySchemaCompiler<any> = ({ schema, httpPart
   if (httpPart === 'body') return compileBody(schema as object);
   return compileParams(schema as JsonSchema);
 };
-
-export function isAppError(e: unknown): e is AppError {
-  return e instanceof AppError;
-}

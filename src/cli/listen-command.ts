@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Subscription } from '../testing/control.js';
 import { ControlClient } from './client.js';
 import { connectionOptions, positiveId } from './kit.js';
 
@@ -65,9 +66,9 @@ export function registerListenCommand(program: Command): void {
     });
     const listening = await receiver.listen({ host: opts.host, port: Number(opts.port) });
     const eventTypes = opts.events ? String(opts.events).split(',').map((s) => s.trim().toUpperCase()) : undefined;
-    let sub: { id: number; enabled: boolean; disabledReason: string | null };
+    let sub: Subscription;
     try {
-      sub = await client.post(`/businesses/${opts.business}/subscriptions`, { url: listening.url, ...(eventTypes ? { eventTypes } : {}) });
+      sub = await client.post<Subscription>(`/businesses/${opts.business}/subscriptions`, { url: listening.url, ...(eventTypes ? { eventTypes } : {}) });
     } catch (e) {
       await listening.close();
       throw e;

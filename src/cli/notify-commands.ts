@@ -1,4 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { CHAT_NOTIFICATION_TYPES } from '../domain/events.js';
+import type { FlushResult, Subscription } from '../testing/control.js';
+import type { DeliveryPage, Outbox } from './answers.js';
 import { clientAction as action, positiveId, table } from './kit.js';
 
 /**
@@ -6,7 +9,7 @@ import { clientAction as action, positiveId, table } from './kit.js';
  * short human answer, or the API's JSON with `--json`.
  */
 
-const CHAT_EVENTS = ['CHAT_CREATED', 'CHAT_MESSAGE_SENT', 'CHAT_ARBITRAGE_STARTED', 'CHAT_ARBITRAGE_FINISHED'];
+const CHAT_EVENTS: readonly string[] = CHAT_NOTIFICATION_TYPES;
 
 function eventList(value: string): string[] {
   const types = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
@@ -15,7 +18,7 @@ function eventList(value: string): string[] {
   return types;
 }
 
-const subscriptionLine = (s: any) =>
+const subscriptionLine = (s: Subscription) =>
   `subscription ${s.id} of business ${s.businessId}: ${s.enabled ? 'enabled' : `NOT enabled (${s.disabledReason})`}\n  ${s.url}\n  ${s.eventTypes.join(', ')}`;
 
 /** `ymchat subscribe`, `subscriptions`, `unsubscribe`, `enable-subscription`, `outbox`, `deliveries`, `flush`. */
@@ -28,7 +31,7 @@ export function registerNotifyCommands(program: Command): void {
       .argument('<url>', 'where to POST notifications, e.g. http://127.0.0.1:3000/notification')
       .option('--events <types>', `comma-separated event types (default: all of ${CHAT_EVENTS.join(', ')})`, eventList),
     async (client, [businessId, url], opts) => {
-      const data = await client.post(`/businesses/${businessId}/subscriptions`, { url, ...(opts.events ? { eventTypes: opts.events } : {}) });
+      const data = await client.post<Subscription>(`/businesses/${businessId}/subscriptions`, { url, ...(opts.events ? { eventTypes: opts.events } : {}) });
       return { data, text: subscriptionLine(data), failed: !data.enabled };
     },
   );
@@ -39,8 +42,8 @@ export function registerNotifyCommands(program: Command): void {
       .description('list the notification subscriptions of a business')
       .argument('<businessId>', 'business (cabinet) id', positiveId('business id')),
     async (client, [businessId]) => {
-      const data = await client.get(`/businesses/${businessId}/subscriptions`);
-      const rows = data.subscriptions.map((s: any) => [s.id, s.enabled ? 'yes' : 'no', s.url, s.eventTypes.join(','), s.disabledReason]);
+      const data = await client.get<{ subscriptions: Subscription[]; notifyPartnerMessages: boolean }>(`/businesses/${businessId}/subscriptions`);
+      const rows = data.subscriptions.map((s) => [s.id, s.enabled ? 'yes' : 'no', s.url, s.eventTypes.join(','), s.disabledReason]);
       const own = `Seller's own messages notify: ${data.notifyPartnerMessages ? 'yes' : 'no'} (YMCHAT_NOTIFY_PARTNER_MESSAGES)`;
       return { data, text: `${table(['ID', 'ENABLED', 'URL', 'EVENTS', 'WHY DISABLED'], rows)}\n${own}` };
     },
@@ -53,7 +56,7 @@ export function registerNotifyCommands(program: Command): void {
       .argument('<businessId>', 'business (cabinet) id', positiveId('business id'))
       .argument('<subscriptionId>', 'subscription id', positiveId('subscription id')),
     async (client, [businessId, id]) => {
-      const data = await client.delete(`/businesses/${businessId}/subscriptions/${id}`);
+      const data = await client.delete<Subscription>(`/businesses/${businessId}/subscriptions/${id}`);
       return { data, text: `subscription ${data.id} deleted` };
     },
   );
@@ -65,7 +68,7 @@ export function registerNotifyCommands(program: Command): void {
       .argument('<businessId>', 'business (cabinet) id', positiveId('business id'))
       .argument('<subscriptionId>', 'subscription id', positiveId('subscription id')),
     async (client, [businessId, id]) => {
-      const data = await client.post(`/businesses/${businessId}/subscriptions/${id}/enable`);
+      const data = await client.post<Subscription>(`/businesses/${businessId}/subscriptions/${id}/enable`);
       return { data, text: subscriptionLine(data), failed: !data.enabled };
     },
   );
@@ -77,7 +80,7 @@ export function registerNotifyCommands(program: Command): void {
       .argument('<businessId>', 'business (cabinet) id', positiveId('business id'))
       .argument('<subscriptionId>', 'subscription id', positiveId('subscription id')),
     async (client, [businessId, id]) => {
-      const data = await client.get(`/businesses/${businessId}/subscriptions/${id}/outbox`);
+      const data = await client.get<Outbox>(`/businesses/${businessId}/subscriptions/${id}/outbox`);
       const lines = [
         `subscription ${data.subscriptionId} (${data.enabled ? 'enabled' : 'disabled'}): ${data.pending} pending, ${data.delivered} delivered, ${data.failed} refused, ${data.dropped} dropped`,
       ];
@@ -102,12 +105,12 @@ export function registerNotifyCommands(program: Command): void {
       .option('--limit <n>', 'entries per page, 1..200 (default 50)', positiveId('limit'))
       .option('--page-token <token>', 'the next page, as printed after a page'),
     async (client, [businessId], opts) => {
-      const data = await client.get(`/businesses/${businessId}/deliveries`, {
+      const data = await client.get<DeliveryPage>(`/businesses/${businessId}/deliveries`, {
         subscriptionId: opts.subscription,
         limit: opts.limit,
         pageToken: opts.pageToken,
       });
-      const rows = data.attempts.map((a: any) => [
+      const rows = data.attempts.map((a) => [
         a.clock === 'virtual' ? `${a.startedAt} (virtual)` : a.startedAt,
         a.subscriptionId,
         a.notificationType,
@@ -127,7 +130,7 @@ export function registerNotifyCommands(program: Command): void {
   action(
     program.command('flush').description('deliver every notification that is due now, and wait until done'),
     async (client) => {
-      const data = await client.post('/notifications/flush');
+      const data = await client.post<FlushResult>('/notifications/flush');
       return {
         data,
         text: `${data.attempts} attempt(s): ${data.delivered} delivered, ${data.rejected} refused, ${data.retrying} to retry, ${data.gaveUp} gave up`,

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { RequestEntry } from './answers.js';
 import type { ControlClient } from './client.js';
 import { clientAction as action, positiveId, table } from './kit.js';
 
@@ -6,12 +7,15 @@ import { clientAction as action, positiveId, table } from './kit.js';
 
 const FOLLOW_EVERY_MS = 1000;
 
+/** Lists leave the bodies out unless asked for them. */
+type RequestPage = { requests: RequestEntry[] };
+
 function statusFilter(value: string): string {
   if (!/^([1-5]xx|[1-5]\d\d)$/i.test(value)) throw new InvalidArgumentError('expected a class such as 4xx or a status such as 403');
   return value.toLowerCase();
 }
 
-const row = (r: any) => [
+const row = (r: RequestEntry) => [
   r.id,
   r.at.slice(11, 23),
   r.status,
@@ -23,7 +27,7 @@ const row = (r: any) => [
   r.errorCode ? `${r.errorCode}: ${r.errorMessage ?? ''}` : '',
 ];
 const HEADER = ['ID', 'TIME (UTC)', 'STATUS', 'OPERATION', 'BUSINESS', 'KEY', 'CHAT', 'LATENCY', 'ERROR'];
-const line = (r: any) => row(r).map((c) => (c === null || c === undefined || c === '' ? '-' : String(c))).join('  ');
+const line = (r: RequestEntry) => row(r).map((c) => (c === null || c === undefined || c === '' ? '-' : String(c))).join('  ');
 
 export function registerRequestsCommand(program: Command): void {
   action(
@@ -47,7 +51,7 @@ export function registerRequestsCommand(program: Command): void {
         chatId: opts.chat,
         ...(opts.bodies ? { bodies: 'true' } : {}),
       };
-      const data = await client.get('/requests', { ...filter, limit: opts.limit ?? 20 });
+      const data = await client.get<RequestPage>('/requests', { ...filter, limit: opts.limit ?? 20 });
       const latest = [...data.requests].reverse();
       if (!opts.follow) {
         const text = opts.bodies ? latest.map(withBodies).join('\n\n') || '(none)' : table(HEADER, latest.map(row));
@@ -59,13 +63,13 @@ export function registerRequestsCommand(program: Command): void {
   );
 }
 
-function withBodies(r: any): string {
+function withBodies(r: RequestEntry): string {
   return [line(r), `  ${r.method} ${r.path}`, `  > ${r.requestBody ?? '(no body)'}`, `  < ${r.responseBody ?? '(no body)'}`].join('\n');
 }
 
 /** Prints what is there, then asks for newer calls every second; stops on Ctrl-C. */
-async function follow(client: ControlClient, filter: Record<string, unknown>, first: any[], json: boolean, bodies: boolean): Promise<never> {
-  const print = (r: any) => process.stdout.write((json ? JSON.stringify(r) : bodies ? withBodies(r) : line(r)) + '\n');
+async function follow(client: ControlClient, filter: Record<string, unknown>, first: RequestEntry[], json: boolean, bodies: boolean): Promise<never> {
+  const print = (r: RequestEntry) => process.stdout.write((json ? JSON.stringify(r) : bodies ? withBodies(r) : line(r)) + '\n');
   if (!json) process.stdout.write(HEADER.join('  ') + '\n');
   let lastId = 0;
   for (const r of first) {
@@ -74,12 +78,12 @@ async function follow(client: ControlClient, filter: Record<string, unknown>, fi
   }
   if (first.length === 0) {
     // Nothing matches yet: start after the newest call of any kind, not from the beginning.
-    const [newest] = (await client.get('/requests', { limit: 1 })).requests;
+    const [newest] = (await client.get<RequestPage>('/requests', { limit: 1 })).requests;
     lastId = newest?.id ?? 0;
   }
   for (;;) {
     await new Promise((r) => setTimeout(r, FOLLOW_EVERY_MS));
-    const { requests } = await client.get('/requests', { ...(filter as Record<string, string | number | undefined>), afterId: lastId, limit: 500 });
+    const { requests } = await client.get<RequestPage>('/requests', { ...(filter as Record<string, string | number | undefined>), afterId: lastId, limit: 500 });
     for (const r of requests) {
       print(r);
       lastId = r.id;

@@ -112,6 +112,18 @@ interface Request {
  * Market and against ymchat. Waits out 420 until the limit window ends and retries 500/503 with
  * jittered backoff, within a budget; never retries other 4xx.
  */
+/** Pages from `pageToken` on, each asked for with the token the previous one gave. */
+async function* pagesFrom<P extends { paging?: { nextPageToken?: string } }>(
+  pageToken: string | undefined,
+  fetchPage: (pageToken: string | undefined) => Promise<P>,
+): AsyncGenerator<P> {
+  do {
+    const page = await fetchPage(pageToken);
+    yield page;
+    pageToken = page.paging?.nextPageToken;
+  } while (pageToken);
+}
+
 export class MarketChatClient {
   readonly baseUrl: string;
   private readonly retry: Required<RetryOptions>;
@@ -165,12 +177,7 @@ export class MarketChatClient {
 
   /** Every page of getChats, following `paging.nextPageToken`. */
   async *getChatsPages(filter: ChatsFilter = {}, opts: PageOptions = {}): AsyncGenerator<ChatsPage> {
-    let pageToken = opts.pageToken;
-    do {
-      const page = await this.getChats(filter, { ...opts, pageToken });
-      yield page;
-      pageToken = page.paging?.nextPageToken;
-    } while (pageToken);
+    yield* pagesFrom(opts.pageToken, (pageToken) => this.getChats(filter, { ...opts, pageToken }));
   }
 
   /** Every chat matching the filter, page after page. */
@@ -230,12 +237,7 @@ export class MarketChatClient {
 
   /** Every page of a chat's history. */
   async *getChatHistoryPages(chatId: number, opts: PageOptions & { messageIdFrom?: number } = {}): AsyncGenerator<ChatHistoryPage> {
-    let pageToken = opts.pageToken;
-    do {
-      const page = await this.getChatHistory(chatId, { ...opts, pageToken });
-      yield page;
-      pageToken = page.paging?.nextPageToken;
-    } while (pageToken);
+    yield* pagesFrom(opts.pageToken, (pageToken) => this.getChatHistory(chatId, { ...opts, pageToken }));
   }
 
   /** Every message of a chat, oldest first. */

@@ -2,8 +2,8 @@ import type { Db } from '../storage/storage.js';
 import { prepared } from '../storage/prepared.js';
 import type { PlacementModel } from './model.js';
 
-/** A store (campaign) with the cabinet it belongs to. */
-export interface Campaign {
+/** A store (campaign) as the partner API lists it: with the cabinet it belongs to. */
+export interface ListedCampaign {
   id: number;
   domain: string;
   clientId: number;
@@ -13,7 +13,7 @@ export interface Campaign {
 }
 
 export interface CampaignPage {
-  campaigns: Campaign[];
+  campaigns: ListedCampaign[];
   /** All stores of the businesses, not just this page. */
   total: number;
   /** Id of the first store of the next page, or null on the last one. */
@@ -47,7 +47,7 @@ const pageOneFrom = prepared((db: Db, businessId: number, fromId: number, limit:
  * Stores of the given businesses in ascending id order, one page of at most `limit`: either from
  * the store `fromId` on (token paging) or after skipping `offset` stores (page numbers).
  */
-export async function listCampaigns(
+export async function pageCampaigns(
   db: Db,
   businessIds: readonly number[],
   page: { fromId?: number; offset?: number; limit: number },

@@ -56,6 +56,11 @@ export function statusAfterMessage(chat: Pick<Chat, 'type' | 'status'>, sender: 
 
 export type ChatContextRef = { type: 'ORDER' | 'RETURN'; id: number };
 
+async function contextChatId(db: Db, businessId: number, contextKey: string): Promise<number | undefined> {
+  const row = await db.selectFrom('chats').select('id').where('business_id', '=', businessId).where('context_key', '=', contextKey).executeTakeFirst();
+  return row?.id;
+}
+
 /**
  * The chat of an order or a return: an existing one is returned as it is (createChat is
  * idempotent on Market), a new one starts as CHAT/NEW and announces CHAT_CREATED.
@@ -66,13 +71,8 @@ export async function openContextChat(
   ref: ChatContextRef,
 ): Promise<{ chatId: number; created: boolean }> {
   const key = `${ref.type}:${ref.id}`;
-  const existing = await ctx.db
-    .selectFrom('chats')
-    .select('id')
-    .where('business_id', '=', businessId)
-    .where('context_key', '=', key)
-    .executeTakeFirst();
-  if (existing) return { chatId: existing.id, created: false };
+  const existing = await contextChatId(ctx.db, businessId, key);
+  if (existing !== undefined) return { chatId: existing, created: false };
 
   let orderId: number;
   let returnId: number | null = null;
@@ -133,13 +133,9 @@ export async function openContextChat(
     return row?.id ?? null;
   });
   if (created !== null) return { chatId: created, created: true };
-  const winner = await ctx.db
-    .selectFrom('chats')
-    .select('id')
-    .where('business_id', '=', businessId)
-    .where('context_key', '=', key)
-    .executeTakeFirstOrThrow();
-  return { chatId: winner.id, created: false };
+  const winner = await contextChatId(ctx.db, businessId, key);
+  if (winner === undefined) throw new Error(`chat of ${key} neither inserted nor found`);
+  return { chatId: winner, created: false };
 }
 
 /** A buyer starts a chat about a product (DIRECT); only the buyer's side can do this. */

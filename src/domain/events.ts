@@ -7,7 +7,6 @@ export const CHAT_NOTIFICATION_TYPES = [
   'CHAT_ARBITRAGE_STARTED',
   'CHAT_ARBITRAGE_FINISHED',
 ] as const;
-export type ChatNotificationType = (typeof CHAT_NOTIFICATION_TYPES)[number];
 
 /** Notification bodies exactly as the notification API's schemas name their fields. */
 export function chatCreatedPayload(businessId: number, chatId: number, atMs: number) {

@@ -23,6 +23,10 @@ export type ChatType = (typeof CHAT_TYPES)[number];
 export type ChatStatus = (typeof CHAT_STATUSES)[number];
 export type ContextType = (typeof CONTEXT_TYPES)[number];
 export type Sender = (typeof SENDERS)[number];
+
+/** Who besides the seller writes into chats through the control API; the arbiter writes as Market's support does. */
+export const CONTROL_SENDERS = ['CUSTOMER', 'MARKET', 'SUPPORT', 'ARBITER'] as const;
+export type ControlSender = (typeof CONTROL_SENDERS)[number];
 export type PlacementModel = (typeof PLACEMENT_MODELS)[number];
 
 export interface Customer {

@@ -93,11 +93,16 @@ export async function listApiKeys(db: Db, businessId: number): Promise<ApiKey[]>
  * does for a deleted key. Revoking twice keeps the first time.
  */
 export async function revokeApiKey(ctx: SandboxContext, id: number): Promise<ApiKey> {
+  await revoke(ctx, 'api_keys', 'Api key', id);
+  return toApiKey(await ctx.db.selectFrom('api_keys').select(API_KEY_COLUMNS).where('id', '=', id).executeTakeFirstOrThrow());
+}
+
+/** Marks a credential revoked; revoking twice keeps the first time. An unknown id is not found. */
+async function revoke(ctx: SandboxContext, table: 'api_keys' | 'oauth_tokens', entity: string, id: number): Promise<void> {
   const db = ctx.db;
-  const find = () => (isStoredId(id) ? db.selectFrom('api_keys').select(API_KEY_COLUMNS).where('id', '=', id).executeTakeFirst() : undefined);
-  if (!(await find())) throw errors.notFound('Api key', id);
-  await db.updateTable('api_keys').set({ revoked_at: ctx.clock.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
-  return toApiKey((await find())!);
+  const found = isStoredId(id) ? await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst() : undefined;
+  if (!found) throw errors.notFound(entity, id);
+  await db.updateTable(table).set({ revoked_at: ctx.clock.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
 }
 
 // OAuth
@@ -115,17 +120,23 @@ async function businessIdsOf(db: Db, userIds: number[]): Promise<Map<number, num
   return out;
 }
 
+const toOAuthUser = (r: { id: number; login: string; created_at: number }, links: Map<number, number[]>): OAuthUser => ({
+  id: r.id,
+  login: r.login,
+  businessIds: links.get(r.id) ?? [],
+  createdAt: r.created_at,
+});
+
 export async function listOAuthUsers(db: Db): Promise<OAuthUser[]> {
   const rows = await db.selectFrom('oauth_users').selectAll().orderBy('id').execute();
   const links = await businessIdsOf(db, rows.map((r) => r.id));
-  return rows.map((r) => ({ id: r.id, login: r.login, businessIds: links.get(r.id) ?? [], createdAt: r.created_at }));
+  return rows.map((r) => toOAuthUser(r, links));
 }
 
 export async function getOAuthUser(db: Db, id: number): Promise<OAuthUser> {
   const row = isStoredId(id) ? await db.selectFrom('oauth_users').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw errors.notFound('OAuth user', id);
-  const links = await businessIdsOf(db, [row.id]);
-  return { id: row.id, login: row.login, businessIds: links.get(row.id) ?? [], createdAt: row.created_at };
+  return toOAuthUser(row, await businessIdsOf(db, [row.id]));
 }
 
 /** A Yandex user who can reach the given businesses with OAuth tokens. */
@@ -182,9 +193,6 @@ export async function listOAuthTokens(db: Db, userId: number): Promise<OAuthToke
 
 /** Revokes an OAuth token: the partner API then answers 403 `OAuth token is invalid`, as Market does. */
 export async function revokeOAuthToken(ctx: SandboxContext, id: number): Promise<OAuthToken> {
-  const db = ctx.db;
-  const find = () => (isStoredId(id) ? db.selectFrom('oauth_tokens').select(OAUTH_TOKEN_COLUMNS).where('id', '=', id).executeTakeFirst() : undefined);
-  if (!(await find())) throw errors.notFound('OAuth token', id);
-  await db.updateTable('oauth_tokens').set({ revoked_at: ctx.clock.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
-  return toOAuthToken((await find())!);
+  await revoke(ctx, 'oauth_tokens', 'OAuth token', id);
+  return toOAuthToken(await ctx.db.selectFrom('oauth_tokens').select(OAUTH_TOKEN_COLUMNS).where('id', '=', id).executeTakeFirstOrThrow());
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { DomainContext } from './context.js';
-import type { BusinessTable, BuyerTable, CampaignTable, OrderTable, ReturnTable } from '../storage/schema.js';
+import type { BusinessTable, BuyerTable, CampaignTable, Database, OrderTable, ReturnTable } from '../storage/schema.js';
 import type { Db } from '../storage/storage.js';
 import { syncSequences } from '../storage/sequences.js';
 import { isStoredId } from './chats.js';
@@ -93,6 +93,23 @@ function lookupId(id: number): number | null {
   return isStoredId(id) ? id : null;
 }
 
+type Row<T extends IdTable> = Selectable<Database[T]>;
+
+/** One record by id, mapped; an id that cannot be stored is simply not found. */
+async function byId<T extends IdTable, R>(db: Db, table: T, entity: string, id: number, map: (row: Row<T>) => R): Promise<R> {
+  const key = lookupId(id);
+  const row = key === null ? undefined : await db.selectFrom(table as IdTable).selectAll().where('id', '=', key).executeTakeFirst();
+  if (!row) throw errors.notFound(entity, id);
+  return map(row as Row<T>);
+}
+
+/** The records of a business in id order; an unknown business is not found. */
+async function ofBusiness<T extends 'campaigns' | 'orders' | 'returns', R>(db: Db, table: T, businessId: number, map: (row: Row<T>) => R): Promise<R[]> {
+  await getBusiness(db, businessId);
+  const rows = await db.selectFrom(table as 'campaigns' | 'orders' | 'returns').selectAll().where('business_id', '=', businessId).orderBy('id').execute();
+  return rows.map((r) => map(r as Row<T>));
+}
+
 // Businesses
 
 const toBusiness = (r: Selectable<BusinessTable>): Business => ({
@@ -111,10 +128,7 @@ export async function listBusinesses(db: Db): Promise<Business[]> {
 }
 
 export async function getBusiness(db: Db, id: number): Promise<Business> {
-  const key = lookupId(id);
-  const row = key === null ? undefined : await db.selectFrom('businesses').selectAll().where('id', '=', key).executeTakeFirst();
-  if (!row) throw errors.notFound('Business', id);
-  return toBusiness(row);
+  return byId(db, 'businesses', 'Business', id, toBusiness);
 }
 
 /**
@@ -165,16 +179,11 @@ export async function createCampaign(ctx: SandboxContext, businessId: number, in
 }
 
 export async function listCampaigns(db: Db, businessId: number): Promise<Campaign[]> {
-  await getBusiness(db, businessId);
-  const rows = await db.selectFrom('campaigns').selectAll().where('business_id', '=', businessId).orderBy('id').execute();
-  return rows.map(toCampaign);
+  return ofBusiness(db, 'campaigns', businessId, toCampaign);
 }
 
 export async function getCampaign(db: Db, id: number): Promise<Campaign> {
-  const key = lookupId(id);
-  const row = key === null ? undefined : await db.selectFrom('campaigns').selectAll().where('id', '=', key).executeTakeFirst();
-  if (!row) throw errors.notFound('Campaign', id);
-  return toCampaign(row);
+  return byId(db, 'campaigns', 'Campaign', id, toCampaign);
 }
 
 /** Removes a store with its orders, returns and their chats. */
@@ -214,10 +223,7 @@ export async function listBuyers(db: Db): Promise<Buyer[]> {
 }
 
 export async function getBuyer(db: Db, id: number): Promise<Buyer> {
-  const key = lookupId(id);
-  const row = key === null ? undefined : await db.selectFrom('buyers').selectAll().where('id', '=', key).executeTakeFirst();
-  if (!row) throw errors.notFound('Buyer', id);
-  return toBuyer(row);
+  return byId(db, 'buyers', 'Buyer', id, toBuyer);
 }
 
 /** Removes a buyer; their orders and chats stay, without a customer (as an anonymised buyer). */
@@ -265,15 +271,11 @@ export async function createOrder(
 }
 
 export async function listOrders(db: Db, businessId: number): Promise<Order[]> {
-  await getBusiness(db, businessId);
-  return (await db.selectFrom('orders').selectAll().where('business_id', '=', businessId).orderBy('id').execute()).map(toOrder);
+  return ofBusiness(db, 'orders', businessId, toOrder);
 }
 
 export async function getOrder(db: Db, id: number): Promise<Order> {
-  const key = lookupId(id);
-  const row = key === null ? undefined : await db.selectFrom('orders').selectAll().where('id', '=', key).executeTakeFirst();
-  if (!row) throw errors.notFound('Order', id);
-  return toOrder(row);
+  return byId(db, 'orders', 'Order', id, toOrder);
 }
 
 /** Removes an order with its returns and the chats about either. */
@@ -312,15 +314,11 @@ export async function createReturn(ctx: SandboxContext, businessId: number, inpu
 }
 
 export async function listReturns(db: Db, businessId: number): Promise<Return[]> {
-  await getBusiness(db, businessId);
-  return (await db.selectFrom('returns').selectAll().where('business_id', '=', businessId).orderBy('id').execute()).map(toReturn);
+  return ofBusiness(db, 'returns', businessId, toReturn);
 }
 
 export async function getReturn(db: Db, id: number): Promise<Return> {
-  const key = lookupId(id);
-  const row = key === null ? undefined : await db.selectFrom('returns').selectAll().where('id', '=', key).executeTakeFirst();
-  if (!row) throw errors.notFound('Return', id);
-  return toReturn(row);
+  return byId(db, 'returns', 'Return', id, toReturn);
 }
 
 /** Removes a return and its chat. */

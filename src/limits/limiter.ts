@@ -1,7 +1,7 @@
-import type { Clock } from '../clock.js';
+import { type Clock, HOUR_MS } from '../clock.js';
 import { AppError } from '../domain/errors.js';
 import type { LimitsConfig } from '../config.js';
-import { HOUR_MS, type QuotaStore, windowStart } from './quota.js';
+import { type QuotaStore, windowStart } from './quota.js';
 import { ParallelLimiter, type ParallelSlots } from './semaphore.js';
 
 /** Whom a request is counted against: a business (cabinet) or, for OAuth without one, a user. */

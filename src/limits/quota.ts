@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
+import { HOUR_MS } from '../clock.js';
 import type { Storage } from '../storage/storage.js';
-
-export const HOUR_MS = 3600_000;
 
 /** Start of the fixed hourly window that contains `nowMs`. */
 export function windowStart(nowMs: number): number {

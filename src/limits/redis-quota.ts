@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
-import { HOUR_MS, type QuotaStore, type QuotaUsage } from './quota.js';
+import { HOUR_MS } from '../clock.js';
+import type { QuotaStore, QuotaUsage } from './quota.js';
 import { type IncidentLog, OutageError } from '../storage/outage.js';
 
 /**

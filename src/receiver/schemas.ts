@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TProperties } from 'typebox';
 
 /**
  * The chat notifications and PING of Market's notification API (SendNotificationRequest and its
@@ -14,32 +14,24 @@ export const PingNotification = Type.Object({
   time: Type.Optional(DateTime('Дата и время отправки проверочного уведомления.')),
 });
 
-export const ChatCreatedNotification = Type.Object({
-  notificationType: Type.Literal('CHAT_CREATED'),
-  chatId: ChatId,
-  businessId: BusinessId,
+/** Every chat notification names its type, chat and business, then what happened when. */
+const chatNotification = <T extends string, P extends TProperties>(type: T, fields: P) =>
+  Type.Object({ notificationType: Type.Literal(type), chatId: ChatId, businessId: BusinessId, ...fields });
+
+export const ChatCreatedNotification = chatNotification('CHAT_CREATED', {
   createdAt: DateTime('Дата и время создания чата.'),
 });
 
-export const ChatMessageSentNotification = Type.Object({
-  notificationType: Type.Literal('CHAT_MESSAGE_SENT'),
-  chatId: ChatId,
+export const ChatMessageSentNotification = chatNotification('CHAT_MESSAGE_SENT', {
   messageId: Type.String({ description: 'Идентификатор сообщения.' }),
-  businessId: BusinessId,
   sentAt: DateTime('Дата и время отправки сообщения.'),
 });
 
-export const ChatArbitrageStartedNotification = Type.Object({
-  notificationType: Type.Literal('CHAT_ARBITRAGE_STARTED'),
-  chatId: ChatId,
-  businessId: BusinessId,
+export const ChatArbitrageStartedNotification = chatNotification('CHAT_ARBITRAGE_STARTED', {
   startedAt: DateTime('Дата и время начала спора.'),
 });
 
-export const ChatArbitrageFinishedNotification = Type.Object({
-  notificationType: Type.Literal('CHAT_ARBITRAGE_FINISHED'),
-  chatId: ChatId,
-  businessId: BusinessId,
+export const ChatArbitrageFinishedNotification = chatNotification('CHAT_ARBITRAGE_FINISHED', {
   finishedAt: DateTime('Дата и время завершения спора.'),
 });
 

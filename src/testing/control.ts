@@ -1,4 +1,6 @@
+import type { ApiKeyInfo, ClockView, DeliveryAttempt, Fault, FaultKind, FlushResult, Quotas, Subscription } from '../api/control/answers.js';
 import type { Chat, ChatMessage, ChatStatus } from '../client/types.js';
+import type { ControlSender } from '../domain/model.js';
 import { ControlHttp } from './control-http.js';
 
 /**
@@ -6,6 +8,8 @@ import { ControlHttp } from './control-http.js';
  * side of chats, the clock, injected faults, quotas, credentials, notification subscriptions and
  * the sandbox's state. Every call is one HTTP request; answers are the control API's JSON.
  */
+
+export type { ApiKeyInfo, ClockView, DeliveryAttempt, Fault, FaultKind, FlushResult, Quotas, Subscription };
 
 /** A chat as the control API shows it: the partner view plus its business and DIRECT subject. */
 export type SandboxChat = Chat & { businessId: number; subject: string | null };
@@ -16,22 +20,6 @@ export interface ChatWithMessage {
 export interface ContextChat extends ChatWithMessage {
   /** False when the buyer found the chat already open. */
   created: boolean;
-}
-export interface ClockView {
-  mode: 'real' | 'virtual';
-  frozen: boolean;
-  now: string;
-  nowMs: number;
-}
-export type FaultKind = '420' | '500' | '503' | 'DELAY';
-export interface Fault {
-  id: number;
-  businessId: number;
-  method: string;
-  kind: FaultKind;
-  count: number | null;
-  probability: number | null;
-  delayMs: number | null;
 }
 export interface FaultInput {
   businessId?: number;
@@ -44,57 +32,9 @@ export interface FaultInput {
   probability?: number;
   delayMs?: number;
 }
-export interface Quotas {
-  businessId: number;
-  windowStart: string;
-  resetsAt: string;
-  limitsEnabled: boolean;
-  quotas: { method: string; limit: number; used: number; remaining: number }[];
-}
-export interface ApiKeyInfo {
-  id: number;
-  businessId: number;
-  name: string;
-  scopes: string[];
-  createdAt: string;
-  revokedAt: string | null;
-}
-export interface Subscription {
-  id: number;
-  businessId: number;
-  url: string;
-  eventTypes: string[];
-  enabled: boolean;
-  disabledReason: string | null;
-  disabledAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface DeliveryAttempt {
-  id: number;
-  deliveryId: number;
-  subscriptionId: number;
-  eventId: number;
-  notificationType: string;
-  startedAt: string;
-  latencyMs: number;
-  httpStatus: number | null;
-  errorType: string | null;
-  errorSubtype: string | null;
-  message: string | null;
-  outcome: string | null;
-  nextAttemptAt: string | null;
-}
-export interface FlushResult {
-  attempts: number;
-  delivered: number;
-  rejected: number;
-  retrying: number;
-  gaveUp: number;
-}
 /** A state file, as `ymchat export` writes it. */
 export type StateFile = { version: number; [section: string]: unknown };
-export type Sender = 'CUSTOMER' | 'MARKET' | 'SUPPORT' | 'ARBITER';
+export type Sender = ControlSender;
 
 /** A file for the buyer's side: bytes or a Blob, and the name to show. */
 export interface UploadFile {

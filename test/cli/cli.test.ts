@@ -1,30 +1,15 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/app.js';
 import { DEMO } from '../helpers/demo.js';
-import { CLI, spawnServer, type ServerProcess } from '../helpers/process.js';
+import { CLI, runCli, spawnServer, type ServerProcess } from '../helpers/process.js';
 
 const built = fs.existsSync(CLI);
 if (!built) console.log('[skip] CLI tests: dist/ is not built (npm test builds it)');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `ymchat` binary; env is cleared of YMCHAT_* so only the given flags count. */
-function ymchat(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('YMCHAT_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...clean, ...env }, timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const ymchat = runCli;
 
 describe.skipIf(!built)('ymchat CLI over a running server', () => {
   const dir = tempDir();

@@ -1,43 +1,19 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
 import { BIZ } from '../helpers/demo.js';
-import { CLI, spawnServer, type ServerProcess } from '../helpers/process.js';
+import { CLI, demoServerProcess, runCli } from '../helpers/process.js';
 import { httpCall, ReferenceIntegration } from '../simulate/integration.js';
 
 const built = fs.existsSync(CLI);
 if (!built) console.log('[skip] ymchat simulate CLI tests: dist/ is not built (npm test builds it)');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ymchat(args: string[]): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('YMCHAT_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: clean, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const ymchat = (args: string[]) => runCli(args, {}, 60_000);
 
 describe.skipIf(!built)('ymchat simulate over a running server', () => {
-  const dir = tempDir();
-  let server: ServerProcess;
-  let conn: string[];
-
-  beforeAll(async () => {
-    server = await spawnServer(['--demo', '--data-dir', dir]);
-    conn = ['--url', server.url, '--data-dir', dir];
-  });
-  afterAll(async () => {
-    await server?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const demo = demoServerProcess();
+  const { dir } = demo;
 
   it('runs a scenario file sped up while an integration answers, prints the scorecard, writes JSON and HTML', async () => {
     const scenario = path.join(dir, 'scenario.json');
@@ -45,7 +21,7 @@ describe.skipIf(!built)('ymchat simulate over a running server', () => {
     const json = path.join(dir, 'out', 'score.json');
     const html = path.join(dir, 'out', 'report.html');
     // The seller's side: polls every 100 ms of real time while the run lasts.
-    const seller = new ReferenceIntegration(httpCall(server.url), BIZ);
+    const seller = new ReferenceIntegration(httpCall(demo.server.url), BIZ);
     let running = true;
     const polling = (async () => {
       while (running) {
@@ -53,7 +29,7 @@ describe.skipIf(!built)('ymchat simulate over a running server', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    const run = await ymchat(['simulate', '--business', String(BIZ), '--scenario', scenario, '--duration', '5m', '--speed', '60', '--seed', '77', '--json', json, '--html', html, ...conn]);
+    const run = await ymchat(['simulate', '--business', String(BIZ), '--scenario', scenario, '--duration', '5m', '--speed', '60', '--seed', '77', '--json', json, '--html', html, ...demo.conn]);
     running = false;
     await polling;
     expect(run.code, run.stderr).toBe(0);
@@ -74,35 +50,35 @@ describe.skipIf(!built)('ymchat simulate over a running server', () => {
     expect(page).toContain('id="first-reply-histogram"');
     expect(page).toContain('id="open-chats"');
 
-    const status = await ymchat(['simulate', 'status', '--business', String(BIZ), ...conn]);
+    const status = await ymchat(['simulate', 'status', '--business', String(BIZ), ...demo.conn]);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^\[#{20}\] 100%/);
   });
 
   it('stops a run with `ymchat simulate stop`', async () => {
-    const child = spawn(process.execPath, [CLI, 'simulate', '-b', String(BIZ), '--preset', 'steady', '--duration', '1h', ...conn], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'simulate', '-b', String(BIZ), '--preset', 'steady', '--duration', '1h', ...demo.conn], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     for (let i = 0; i < 200 && !err.includes('Ctrl-C stops'); i++) await new Promise((r) => setTimeout(r, 50));
-    const stop = await ymchat(['simulate', 'stop', ...conn]);
+    const stop = await ymchat(['simulate', 'stop', ...demo.conn]);
     expect(stop.stdout.trim()).toBe(`simulation of business ${BIZ}: stopped`);
     expect(await exited).toBe(0);
     expect(out).toMatch(/^run\s+steady, seed \d+, real time, stopped \(stopped on request\)$/m);
-    expect((await ymchat(['simulate', 'stop', ...conn])).stdout.trim()).toBe('no simulation is running');
+    expect((await ymchat(['simulate', 'stop', ...demo.conn])).stdout.trim()).toBe('no simulation is running');
   });
 
   it('refuses bad input in one line', async () => {
-    const bad = await ymchat(['simulate', '--business', String(BIZ), '--preset', 'sale', ...conn]);
+    const bad = await ymchat(['simulate', '--business', String(BIZ), '--preset', 'sale', ...demo.conn]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe("ymchat: Unknown preset 'sale': expected one of steady, peak, returns, disputes (HTTP 400)\n");
-    const missing = await ymchat(['simulate', '--business', String(BIZ), '--scenario', path.join(dir, 'nope.json'), ...conn]);
+    const missing = await ymchat(['simulate', '--business', String(BIZ), '--scenario', path.join(dir, 'nope.json'), ...demo.conn]);
     expect(missing.stderr).toMatch(/^ymchat: cannot read scenario file .*nope\.json/);
-    const noBusiness = await ymchat(['simulate', ...conn]);
+    const noBusiness = await ymchat(['simulate', ...demo.conn]);
     expect(noBusiness.stderr).toBe("ymchat: required option '-b, --business <id>' not specified\n");
-    const speed = await ymchat(['simulate', '-b', String(BIZ), '--speed', 'fast', ...conn]);
+    const speed = await ymchat(['simulate', '-b', String(BIZ), '--speed', 'fast', ...demo.conn]);
     expect(speed.code).not.toBe(0);
     expect(speed.stderr).toContain('speed must be a number');
   });

@@ -4,6 +4,8 @@
  * without `type` given the type of its values. Each difference is one line naming where it is.
  */
 
+import { mergeAllOf } from '../helpers/spec.js';
+
 const DROPPED = new Set(['description', 'summary', 'example', 'examples', 'title', 'externalDocs', 'tags', 'operationId', 'security']);
 
 export function normalize(schema: any): any {
@@ -14,17 +16,7 @@ export function normalize(schema: any): any {
     if (DROPPED.has(k) || k.startsWith('x-')) continue;
     s[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, ps]) => [p, normalize(ps)])) : normalize(v);
   }
-  if (Array.isArray(s.allOf) && s.allOf.every((p: any) => p.type === 'object' || p.properties)) {
-    const merged: any = { ...s, type: 'object', properties: {}, required: [] };
-    delete merged.allOf;
-    for (const part of s.allOf) {
-      Object.assign(merged.properties, part.properties ?? {});
-      merged.required.push(...(part.required ?? []));
-    }
-    Object.assign(merged.properties, s.properties ?? {});
-    merged.required.push(...(s.required ?? []));
-    s = merged;
-  }
+  s = mergeAllOf(s);
   // `nullable: false` is the default and says nothing.
   if (s.nullable === false) delete s.nullable;
   if (Array.isArray(s.required)) {

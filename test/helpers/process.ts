@@ -1,7 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
-import { PG_URL, TEST_DIALECT, testSchemaPrefix } from './app.js';
+import { afterAll, beforeAll } from 'vitest';
+import { PG_URL, TEST_DIALECT, tempDir, testSchemaPrefix } from './app.js';
 
 export const CLI = path.resolve('dist/cli/main.js');
 
@@ -76,5 +78,47 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),
+  };
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `ymchat` binary; env is cleared of YMCHAT_* so only the given flags and `env` count. */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<CliRun> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('YMCHAT_')));
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...clean, ...env }, timeout: timeoutMs }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * A demo server process for the enclosing describe block, on a data folder of its own, with the
+ * flags that let the CLI find it and its token (`conn`).
+ */
+export function demoServerProcess(extraArgs: string[] = []): { readonly dir: string; readonly server: ServerProcess; readonly conn: string[] } {
+  const dir = tempDir();
+  let server: ServerProcess | undefined;
+  beforeAll(async () => {
+    server = await spawnServer(['--demo', '--data-dir', dir, ...extraArgs]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    get server() {
+      if (!server) throw new Error('the server starts in beforeAll');
+      return server;
+    },
+    get conn() {
+      return ['--url', this.server.url, '--data-dir', dir];
+    },
   };
 }

@@ -56,6 +56,20 @@ function resolve(node: unknown, file: string, depth = 0): any {
   return out;
 }
 
+/** `allOf` of objects as one object: their properties and `required` lists put together. */
+export function mergeAllOf(s: any): any {
+  if (!Array.isArray(s.allOf) || !s.allOf.every((p: any) => p.type === 'object' || p.properties)) return s;
+  const merged: any = { ...s, type: 'object', properties: {}, required: [] };
+  delete merged.allOf;
+  for (const part of s.allOf) {
+    Object.assign(merged.properties, part.properties ?? {});
+    merged.required.push(...(part.required ?? []));
+  }
+  Object.assign(merged.properties, s.properties ?? {});
+  merged.required.push(...(s.required ?? []));
+  return merged;
+}
+
 /**
  * Makes the schema strict for checking an emulator: `allOf` of objects is merged into one object,
  * and every object refuses properties the schema does not name.
@@ -65,17 +79,7 @@ function strict(schema: any): any {
   if (!schema || typeof schema !== 'object') return schema;
   let s: any = {};
   for (const [k, v] of Object.entries(schema)) s[k] = k === 'example' || k === 'examples' ? v : strict(v);
-  if (Array.isArray(s.allOf) && s.allOf.every((p: any) => p.type === 'object' || p.properties)) {
-    const merged: any = { ...s, type: 'object', properties: {}, required: [] };
-    delete merged.allOf;
-    for (const part of s.allOf) {
-      Object.assign(merged.properties, part.properties ?? {});
-      merged.required.push(...(part.required ?? []));
-    }
-    Object.assign(merged.properties, s.properties ?? {});
-    merged.required.push(...(s.required ?? []));
-    s = merged;
-  }
+  s = mergeAllOf(s);
   if (s.type === 'object' && s.properties && s.additionalProperties === undefined) s.additionalProperties = false;
   return s;
 }

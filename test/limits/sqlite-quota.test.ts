@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HOUR_MS, SqliteQuotaStore } from '../../src/limits/quota.js';
+import { HOUR_MS } from '../../src/clock.js';
+import { SqliteQuotaStore } from '../../src/limits/quota.js';
 import { openTestStorage, type TestStorage } from '../helpers/app.js';
 
 const W = 1_000 * HOUR_MS;

@@ -15,17 +15,14 @@ import { getChat } from '../../domain/chats.js';
 import { listChats } from '../../domain/chat-list.js';
 import { AppError, errors } from '../../domain/errors.js';
 import { listMessages } from '../../domain/messages.js';
-import { CHAT_STATUSES, CHAT_TYPES, CONTEXT_TYPES, type Sender } from '../../domain/model.js';
+import { CHAT_STATUSES, CHAT_TYPES, CONTEXT_TYPES, CONTROL_SENDERS, type ControlSender, type Sender } from '../../domain/model.js';
 import { findChat } from '../../domain/sandbox-chats.js';
 import { getBusiness, getBuyer, getOrder, getReturn } from '../../domain/sandbox-entities.js';
 import type { Services } from '../../services.js';
-import { readFilePart } from '../partner/send-file-to-chat.js';
+import { readFilePart } from '../files.js';
 import { baseUrlOf, messageDto } from '../presenters.js';
 import { Id, chatView, controlRoute, idParams } from './kit.js';
 
-/** Who besides the seller writes into chats; the arbiter writes as Market's support does. */
-export const CONTROL_SENDERS = ['CUSTOMER', 'MARKET', 'SUPPORT', 'ARBITER'] as const;
-type ControlSender = (typeof CONTROL_SENDERS)[number];
 const senderOf = (s: ControlSender | undefined): Sender => (s === undefined ? 'CUSTOMER' : s === 'ARBITER' ? 'SUPPORT' : s);
 
 const MessageText = Type.String({ minLength: 1, maxLength: 4096 });

@@ -4,11 +4,12 @@ import { parseDuration, type SandboxClock } from '../../clock.js';
 import { errors } from '../../domain/errors.js';
 import { parseInstant, saveClock } from '../../domain/sandbox-clock.js';
 import type { Services } from '../../services.js';
+import type { ClockView } from './answers.js';
 import { controlRoute, time } from './kit.js';
 
 export const CLOCK_ACTIONS = ['freeze', 'set', 'advance', 'resume', 'real'] as const;
 
-export function clockView(clock: SandboxClock) {
+export function clockView(clock: SandboxClock): ClockView {
   const now = clock.now();
   return { mode: clock.mode, frozen: clock.frozen, now: time(now), nowMs: now };
 }

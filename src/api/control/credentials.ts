@@ -14,9 +14,10 @@ import {
   revokeOAuthToken,
 } from '../../domain/sandbox-credentials.js';
 import type { Services } from '../../services.js';
+import type { ApiKeyInfo } from './answers.js';
 import { Id, controlRoute, idParams, stamped, time } from './kit.js';
 
-const keyView = (k: ApiKey) => ({ ...stamped(k), revokedAt: time(k.revokedAt) });
+const keyView = (k: ApiKey): ApiKeyInfo => ({ ...stamped(k), revokedAt: time(k.revokedAt) });
 const tokenView = (t: OAuthToken) => ({ ...stamped(t), revokedAt: time(t.revokedAt) });
 
 /**

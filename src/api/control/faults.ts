@@ -3,33 +3,14 @@ import { Type } from 'typebox';
 import { errors } from '../../domain/errors.js';
 import type { Fault, FaultKind } from '../../domain/faults.js';
 import { getBusiness } from '../../domain/sandbox-entities.js';
-import { HOUR_MS, windowStart } from '../../limits/quota.js';
+import { HOUR_MS } from '../../clock.js';
+import { windowStart } from '../../limits/quota.js';
 import type { Services } from '../../services.js';
+import { PARTNER_OPERATIONS } from '../partner/index.js';
+import type { Fault as FaultAnswer, Quotas } from './answers.js';
 import { Id, controlRoute, idParams, time } from './kit.js';
 
-interface PartnerOperationInfo {
-  operationId: string;
-  hourlyLimit: number;
-}
-
-/**
- * The partner methods this app serves, read from its own OpenAPI document (each operation
- * carries `x-resource-limit`), so faults and quotas know every method without a second list.
- */
-function partnerOperations(app: FastifyInstance): PartnerOperationInfo[] {
-  const doc = (app as unknown as { swagger(): { paths: Record<string, Record<string, Record<string, unknown>>> } }).swagger();
-  const out: PartnerOperationInfo[] = [];
-  for (const ops of Object.values(doc.paths)) {
-    for (const op of Object.values(ops)) {
-      if (typeof op.operationId === 'string' && typeof op['x-resource-limit'] === 'number') {
-        out.push({ operationId: op.operationId, hourlyLimit: op['x-resource-limit'] });
-      }
-    }
-  }
-  return out.sort((a, b) => a.operationId.localeCompare(b.operationId));
-}
-
-const faultView = (f: Fault) => ({
+const faultView = (f: Fault): FaultAnswer => ({
   id: f.id,
   businessId: f.businessId,
   method: f.method,
@@ -46,12 +27,10 @@ const faultView = (f: Fault) => ({
  */
 export function registerFaultRoutes(app: FastifyInstance, services: Services): void {
   const db = () => services.storage.db;
-  let operations: PartnerOperationInfo[] | null = null;
-  const knownOperations = () => (operations ??= partnerOperations(app));
   const checkMethod = (method: string, allowAll: boolean) => {
     if (allowAll && method === '*') return;
-    if (!knownOperations().some((o) => o.operationId === method)) {
-      throw errors.invalid(`Unknown method '${method}': expected ${allowAll ? "'*' or " : ''}one of ${knownOperations().map((o) => o.operationId).join(', ')}`);
+    if (!PARTNER_OPERATIONS.some((o) => o.operationId === method)) {
+      throw errors.invalid(`Unknown method '${method}': expected ${allowAll ? "'*' or " : ''}one of ${PARTNER_OPERATIONS.map((o) => o.operationId).join(', ')}`);
     }
   };
 
@@ -116,15 +95,16 @@ export function registerFaultRoutes(app: FastifyInstance, services: Services): v
       if (query.method !== undefined) checkMethod(query.method, false);
       const window = windowStart(services.clock.now());
       const stored = await services.limiter.quota.read(params.businessId);
-      const quotas = knownOperations()
+      const quotas = PARTNER_OPERATIONS
         .filter((op) => query.method === undefined || op.operationId === query.method)
         .map((op) => {
           const row = stored.find((r) => r.method === op.operationId && r.windowStart === window);
-          const limit = services.limiter.hourlyLimitOf({ ...op, resource: '' });
+          const limit = services.limiter.hourlyLimitOf(op);
           const used = row?.used ?? 0;
           return { method: op.operationId, limit, used, remaining: Math.max(0, limit - used) };
         });
-      return { businessId: params.businessId, windowStart: time(window), resetsAt: time(window + HOUR_MS), limitsEnabled: services.limiter.enabled, quotas };
+      const answer: Quotas = { businessId: params.businessId, windowStart: time(window), resetsAt: time(window + HOUR_MS), limitsEnabled: services.limiter.enabled, quotas };
+      return answer;
     },
   );
   controlRoute(

@@ -16,7 +16,11 @@ export const Id = Type.Integer({ format: 'int64', minimum: 1 });
 export const idParams = <K extends string>(name: K) => Type.Object({ [name]: Id } as { [P in K]: typeof Id });
 
 /** Control API times: ISO 8601 UTC with milliseconds, as the notification control routes give them. */
-export const time = (ms: number | null) => (ms === null ? null : formatUtc(ms));
+export function time(ms: number): string;
+export function time(ms: number | null): string | null;
+export function time(ms: number | null): string | null {
+  return ms === null ? null : formatUtc(ms);
+}
 
 /** Chats and messages look as the partner API shows them, plus the business and DIRECT subject. */
 export function chatView(chat: Chat, config: Config) {
@@ -24,7 +28,8 @@ export function chatView(chat: Chat, config: Config) {
 }
 
 /** Anything with a creation time, shown with control API times. */
-export const stamped = <T extends { createdAt: number }>(o: T) => ({ ...o, createdAt: time(o.createdAt) });
+export type Stamped<T extends { createdAt: number }> = Omit<T, 'createdAt'> & { createdAt: string };
+export const stamped = <T extends { createdAt: number }>(o: T): Stamped<T> => ({ ...o, createdAt: time(o.createdAt) });
 
 export interface ControlRouteDef<P extends TSchema, Q extends TSchema, B extends TSchema> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

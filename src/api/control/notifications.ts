@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../../domain/errors.js';
+import { getBusiness } from '../../domain/sandbox-entities.js';
 import type { Services } from '../../services.js';
 import { countAttemptsSince, lastAttemptId, listAttempts, outboxState, type LogCursor, type LogEntry, type OutboxState } from '../../notify/log.js';
 import {
@@ -10,16 +11,16 @@ import {
   enableSubscription,
   getSubscription,
   listSubscriptions,
-  requireBusiness,
   type Subscription,
 } from '../../notify/subscriptions.js';
+import type { DeliveryAttempt, FlushResult, Subscription as SubscriptionAnswer } from './answers.js';
 import { Id, controlRoute, time } from './kit.js';
 
 const BusinessParams = Type.Object({ businessId: Id });
 const SubscriptionParams = Type.Object({ businessId: Id, subscriptionId: Id });
 const DEFAULT_LOG_PAGE = 50;
 
-function subscriptionView(s: Subscription) {
+function subscriptionView(s: Subscription): SubscriptionAnswer {
   return {
     id: s.id,
     businessId: s.businessId,
@@ -33,11 +34,11 @@ function subscriptionView(s: Subscription) {
   };
 }
 
-function logView(e: LogEntry) {
+function logView(e: LogEntry): DeliveryAttempt {
   return { ...e, startedAt: time(e.startedAt), nextAttemptAt: time(e.nextAttemptAt) };
 }
 
-function outboxView(o: OutboxState) {
+export function outboxView(o: OutboxState) {
   return {
     ...o,
     head: o.head ? { ...o.head, firstFailedAt: time(o.head.firstFailedAt), nextAttemptAt: time(o.head.nextAttemptAt) } : null,
@@ -110,7 +111,7 @@ export async function registerNotificationRoutes(app: FastifyInstance, services:
       }),
     },
     async ({ params, query }) => {
-      await requireBusiness(db(), params.businessId);
+      await getBusiness(db(), params.businessId);
       const limit = query.limit ?? DEFAULT_LOG_PAGE;
       const after = query.pageToken === undefined ? undefined : decodePage(query.pageToken);
       // One more than asked tells whether another page exists.
@@ -132,6 +133,7 @@ export async function registerNotificationRoutes(app: FastifyInstance, services:
     if ((await lastAttemptId(db())) < reportedUpTo) reportedUpTo = 0;
     const { lastId, ...counts } = await countAttemptsSince(db(), reportedUpTo);
     reportedUpTo = Math.max(reportedUpTo, lastId);
-    return counts;
+    const answer: FlushResult = counts;
+    return answer;
   });
 }

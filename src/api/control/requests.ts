@@ -5,11 +5,11 @@ import { clearRequests, getRequest, listRequests, requestsPerMinute, type Reques
 import type { Services } from '../../services.js';
 import { Id, controlRoute, idParams, time } from './kit.js';
 
-const view = (e: RequestEntry) => ({ ...e, at: time(e.at), clockAt: time(e.clockAt) });
+export const requestView = (e: RequestEntry) => ({ ...e, at: time(e.at), clockAt: time(e.clockAt) });
 
 /** A whole journal entry is large; lists show bodies only when asked. */
 const brief = (e: RequestEntry) => {
-  const { requestBody: _q, responseBody: _r, ...rest } = view(e);
+  const { requestBody: _q, responseBody: _r, ...rest } = requestView(e);
   return rest;
 };
 
@@ -48,7 +48,7 @@ export function registerRequestRoutes(app: FastifyInstance, services: Services):
       await services.journal.flush();
       const rows = await listRequests(db(), { ...query, limit: query.limit ?? 100 });
       return {
-        requests: rows.map(query.bodies ? view : brief),
+        requests: rows.map(query.bodies ? requestView : brief),
         limits: { perBusiness: services.config.inspector.perBusiness, bodyBytes: services.config.inspector.bodyBytes },
       };
     },
@@ -75,7 +75,7 @@ export function registerRequestRoutes(app: FastifyInstance, services: Services):
     await services.journal.flush();
     const entry = await getRequest(db(), params.requestId);
     if (!entry) throw errors.notFound('Request', params.requestId);
-    return view(entry);
+    return requestView(entry);
   });
 
   controlRoute(

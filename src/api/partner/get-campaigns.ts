@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { API_KEY_SCOPES, type Principal } from '../../domain/access.js';
-import { type Campaign, listCampaigns } from '../../domain/campaigns.js';
+import { type ListedCampaign, pageCampaigns } from '../../domain/campaigns.js';
 import { decodePageToken, encodePageToken } from '../paging.js';
 import { PageTokenQuery } from '../schemas/common.js';
 import { GetCampaignsResponse } from '../schemas/campaign.js';
@@ -36,7 +36,7 @@ export const getCampaignsOperation = {
   response: GetCampaignsResponse,
 } as const;
 
-function campaignDto(c: Campaign) {
+function campaignDto(c: ListedCampaign) {
   return {
     domain: c.domain,
     id: c.id,
@@ -66,14 +66,14 @@ export function registerGetCampaigns(router: PartnerRouter): void {
     // Token paging as soon as either of its parameters is given; page numbers otherwise.
     if (query.pageToken !== undefined || query.limit !== undefined) {
       const fromId = query.pageToken !== undefined ? decodePageToken(query.pageToken) : undefined;
-      const page = await listCampaigns(db, businessIds, { fromId, limit: query.limit ?? DEFAULT_CAMPAIGNS_PAGE });
+      const page = await pageCampaigns(db, businessIds, { fromId, limit: query.limit ?? DEFAULT_CAMPAIGNS_PAGE });
       return { campaigns: page.campaigns.map(campaignDto), ...paging(page.nextId) };
     }
 
     const size = query.pageSize ?? DEFAULT_CAMPAIGNS_PAGE;
     const current = query.page ?? 1;
     const offset = (current - 1) * size;
-    const page = await listCampaigns(db, businessIds, { offset, limit: size });
+    const page = await pageCampaigns(db, businessIds, { offset, limit: size });
     const shown = page.campaigns.length;
     return {
       campaigns: page.campaigns.map(campaignDto),
