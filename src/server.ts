@@ -74,7 +74,7 @@ export async function startServer(input: Config, opts: StartOptions = {}): Promi
   const app = await buildApp(services, { logger: config.logLevel !== 'silent' });
   logIncident = (level, msg) => app.log[level](msg);
   await app.listen({ host: config.host, port: config.port });
-  const worker = config.worker ? startNotificationWorker(services, {
+  const worker = config.worker ? startNotificationWorker({ storage, clock: services.clock }, {
         log: (msg, err) => (isOutage(err) ? incidents.failure('database', err) : app.log.error({ err }, msg)),
       }) : null;
   if (worker) {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
-import type { Services } from '../services.js';
+import type { NotifyContext } from './context.js';
 import { claimDue, nextDueAt, recordAttempt, releaseAllClaims, releaseClaim, renewClaim, LEASE_MS, type Claim, type Outcome } from './outbox.js';
 import { opsOf } from '../storage/dialect-ops.js';
 import { NOTIFICATION_TIMEOUT_MS, sendNotification } from './send.js';
@@ -39,7 +39,7 @@ export class Notifier {
   private readonly concurrency: number;
 
   constructor(
-    private readonly services: Services,
+    private readonly ctx: NotifyContext,
     private readonly opts: NotifierOptions = {},
   ) {
     this.concurrency = opts.concurrency ?? 16;
@@ -57,7 +57,7 @@ export class Notifier {
   private async claimAndStart(): Promise<number> {
     if (this.stopping.signal.aborted) return 0;
     const free = this.concurrency - this.inFlight.size;
-    const claims = await claimDue(this.services.storage, this.owner, this.services.clock.now(), free, [...this.inFlight.keys()]);
+    const claims = await claimDue(this.ctx.storage, this.owner, this.ctx.clock.now(), free, [...this.inFlight.keys()]);
     for (const claim of claims) {
       const done = this.deliver(claim).finally(() => {
         this.inFlight.delete(claim.deliveryId);
@@ -83,7 +83,7 @@ export class Notifier {
 
   /** When the next head falls due by the sandbox clock, or null when nothing waits. */
   nextDueAt(): Promise<number | null> {
-    return nextDueAt(this.services.storage, [...this.inFlight.keys()]);
+    return nextDueAt(this.ctx.storage, [...this.inFlight.keys()]);
   }
 
   get busy(): boolean {
@@ -98,7 +98,7 @@ export class Notifier {
   }
 
   private async deliver(claim: Claim): Promise<void> {
-    const { storage, clock } = this.services;
+    const { storage, clock } = this.ctx;
     const renew = setInterval(() => {
       renewClaim(storage, claim.deliveryId, this.owner).catch((e) => this.opts.log?.('could not renew a delivery claim', e));
     }, LEASE_MS / 5);
@@ -147,7 +147,7 @@ const MIN_SLEEP_MS = 20;
  * clock (at most a second of real time), and wakes at once after a commit that wrote events, a
  * settled delivery, or a change of the clock. Requests never wait for it.
  */
-export function startNotificationWorker(services: Services, opts: Pick<NotifierOptions, 'log' | 'concurrency'> = {}): NotificationWorker {
+export function startNotificationWorker(ctx: NotifyContext, opts: Pick<NotifierOptions, 'log' | 'concurrency'> = {}): NotificationWorker {
   let stopped = false;
   let wakeUp: (() => void) | null = null;
   let pending = false;
@@ -155,8 +155,8 @@ export function startNotificationWorker(services: Services, opts: Pick<NotifierO
     pending = true;
     wakeUp?.();
   };
-  const notifier = new Notifier(services, { ...opts, onSettled: wake });
-  const unlisten = services.clock.onChange(wake);
+  const notifier = new Notifier(ctx, { ...opts, onSettled: wake });
+  const unlisten = ctx.clock.onChange(wake);
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -171,8 +171,8 @@ export function startNotificationWorker(services: Services, opts: Pick<NotifierO
     });
 
   const loop = (async () => {
-    if (!opsOf(services.storage.db).sharedByInstances) {
-      await releaseAllClaims(services.storage).catch((e) => opts.log?.('could not release stale delivery claims', e));
+    if (!opsOf(ctx.storage.db).sharedByInstances) {
+      await releaseAllClaims(ctx.storage).catch((e) => opts.log?.('could not release stale delivery claims', e));
     }
     while (!stopped) {
       pending = false;
@@ -181,7 +181,7 @@ export function startNotificationWorker(services: Services, opts: Pick<NotifierO
         await notifier.pump();
         if (!notifier.busy) {
           const due = await notifier.nextDueAt();
-          const clock = services.clock;
+          const clock = ctx.clock;
           if (due !== null) {
             const ahead = due - clock.now();
             // A frozen clock never reaches a future attempt by itself; its change wakes the loop.
