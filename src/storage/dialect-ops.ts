@@ -23,8 +23,8 @@ export interface DialectOps {
    * write transaction there holds the one connection and so runs alone.
    */
   lockForUpdate<Q extends AnySelect>(qb: Q, of?: string): Q;
-  /** As lockForUpdate, skipping rows another transaction holds (work queues). */
-  lockSkipLocked<Q extends AnySelect>(qb: Q): Q;
+  /** As lockForUpdate (of `of` only, for reads that join other tables), skipping rows another transaction holds (work queues). */
+  lockSkipLocked<Q extends AnySelect>(qb: Q, of?: string): Q;
   /** The database's real time in ms, the same for every instance reading it. */
   realNowMs(): RawBuilder<number>;
 }
@@ -33,7 +33,7 @@ const postgres: DialectOps = {
   name: 'postgres',
   sharedByInstances: true,
   lockForUpdate: (qb, of) => (of ? qb.forUpdate(of as never) : qb.forUpdate()) as typeof qb,
-  lockSkipLocked: (qb) => qb.forUpdate().skipLocked() as typeof qb,
+  lockSkipLocked: (qb, of) => (of ? qb.forUpdate(of as never) : qb.forUpdate()).skipLocked() as typeof qb,
   realNowMs: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
 };
 
@@ -44,6 +44,19 @@ const sqlite: DialectOps = {
   lockSkipLocked: (qb) => qb,
   realNowMs: () => sql<number>`cast((julianday('now') - 2440587.5) * 86400000 as integer)`,
 };
+
+/**
+ * A bound number or string the query planner does not read. SQLite (built with STAT4, as
+ * better-sqlite3 is) prepares a statement again on every run when a bound value could change its
+ * plan — a LIMIT, or an equality on an index column that decides an ORDER BY or min(): some
+ * 30–50 µs each time, more than the query itself. Behind a cast the value is an ordinary
+ * expression, evaluated once per run; on PostgreSQL the cast changes nothing.
+ */
+export function unplanned(value: number): RawBuilder<number>;
+export function unplanned(value: string): RawBuilder<string>;
+export function unplanned(value: number | string): RawBuilder<number | string> {
+  return typeof value === 'number' ? sql<number>`cast(${value} as bigint)` : sql<string>`cast(${value} as text)`;
+}
 
 /** The operations of the database behind `db` (a Kysely instance or a transaction of one). */
 export function opsOf(db: Db): DialectOps {
