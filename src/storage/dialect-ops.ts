@@ -27,6 +27,11 @@ export interface DialectOps {
   lockSkipLocked<Q extends AnySelect>(qb: Q, of?: string): Q;
   /** The database's real time in ms, the same for every instance reading it. */
   realNowMs(): RawBuilder<number>;
+  /**
+   * Whether one statement may write several tables (data-modifying WITH): a transaction of
+   * several writes then costs one round trip instead of one per statement plus BEGIN and COMMIT.
+   */
+  readonly combinesWrites: boolean;
 }
 
 const postgres: DialectOps = {
@@ -35,6 +40,7 @@ const postgres: DialectOps = {
   lockForUpdate: (qb, of) => (of ? qb.forUpdate(of as never) : qb.forUpdate()) as typeof qb,
   lockSkipLocked: (qb, of) => (of ? qb.forUpdate(of as never) : qb.forUpdate()).skipLocked() as typeof qb,
   realNowMs: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
+  combinesWrites: true,
 };
 
 const sqlite: DialectOps = {
@@ -43,6 +49,8 @@ const sqlite: DialectOps = {
   lockForUpdate: (qb) => qb,
   lockSkipLocked: (qb) => qb,
   realNowMs: () => sql<number>`cast((julianday('now') - 2440587.5) * 86400000 as integer)`,
+  // SQLite runs in-process: statements cost no round trip, and its WITH holds selects only.
+  combinesWrites: false,
 };
 
 /**
