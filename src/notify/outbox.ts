@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { formatUtc } from '../clock.js';
 import type { Db, Storage } from '../storage/storage.js';
-import { opsOf } from '../storage/dialect-ops.js';
+import { opsOf, unplanned } from '../storage/dialect-ops.js';
 import { retryAt } from './schedule.js';
 import type { AttemptResult } from './send.js';
 
@@ -33,84 +33,86 @@ export interface Claim {
   firstFailedAt: number | null;
 }
 
+interface HeadFilter {
+  /** Only this subscription's head. */
+  subscriptionId?: number;
+  /** Subscriptions whose head this sender holds already. */
+  exclude?: number[];
+}
+
 /**
- * Heads of enabled subscriptions, due at `nowMs` and not held by a live claim. The head of each
- * subscription is found once per subscription (an index seek on `deliveries_pending`), not once
- * per pending row: with a backlog the cost stays that of the number of subscriptions.
+ * Heads of enabled subscriptions, due at `nowMs` and not held by a live claim. Driven from the
+ * subscriptions: each head is found by an index seek on `deliveries_pending` and read by its key,
+ * so the cost is that of the number of subscriptions, never of the backlog. (Asked the other way
+ * round, "pending deliveries whose id is a head", SQLite walks every pending row.)
  */
-function dueHeads(db: Db, nowMs: number, exclude: number[]) {
+function dueHeads(db: Db, nowMs: number, { subscriptionId, exclude = [] }: HeadFilter) {
   const ops = opsOf(db);
   let q = db
-    .selectFrom('deliveries as d')
-    .where('d.id', 'in', (eb) =>
-      eb
-        .selectFrom('subscriptions as s')
-        .where('s.enabled', '=', 1)
-        .select((e) =>
-          e
+    .selectFrom('subscriptions as s')
+    .innerJoin('deliveries as d', (join) =>
+      join.on((eb) =>
+        eb(
+          'd.id',
+          '=',
+          eb
             .selectFrom('deliveries as h')
-            .select((e2) => e2.fn.min<number>('h.id').as('head'))
+            .select((e) => e.fn.min<number>('h.id').as('head'))
             .whereRef('h.subscription_id', '=', 's.id')
-            .where('h.state', '=', 'PENDING')
-            .as('head'),
+            .where('h.state', '=', unplanned('PENDING')),
         ),
+      ),
     )
-    .where('d.state', '=', 'PENDING')
+    .where('s.enabled', '=', unplanned(1))
+    .where('d.state', '=', unplanned('PENDING'))
     .where('d.next_attempt_at', '<=', nowMs)
     .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', ops.realNowMs())]));
-  if (exclude.length > 0) q = q.where('d.id', 'not in', exclude);
+  if (subscriptionId !== undefined) q = q.where('s.id', '=', unplanned(subscriptionId));
+  if (exclude.length > 0) q = q.where('s.id', 'not in', exclude);
   return q;
 }
 
 /**
- * Claims up to `limit` due heads for `owner` with one UPDATE … RETURNING (on PostgreSQL the inner
- * select skips rows another instance is claiming), then reads what sending them needs.
+ * Claims up to `limit` due heads for `owner` in one UPDATE … RETURNING that also reads what
+ * sending them needs (on PostgreSQL the inner select skips rows another instance is claiming).
  */
-export async function claimDue(storage: Storage, owner: string, nowMs: number, limit: number, exclude: number[] = []): Promise<Claim[]> {
-  if (limit <= 0) return [];
-  const { db } = storage;
+async function claimHeads(db: Db, owner: string, nowMs: number, limit: number, filter: HeadFilter): Promise<Claim[]> {
   const ops = opsOf(db);
   // Rows another instance is claiming right now are skipped, not waited for.
-  const pick = ops.lockSkipLocked(dueHeads(db, nowMs, exclude).select('d.id').orderBy('d.next_attempt_at').orderBy('d.id').limit(limit));
-  const claimed = await db
+  const pick = ops.lockSkipLocked(dueHeads(db, nowMs, filter).select('d.id').orderBy('d.next_attempt_at').orderBy('d.id').limit(unplanned(limit)), 'd');
+  const rows = await db
     .updateTable('deliveries')
     .set({ claimed_by: owner, claimed_until: sql<number>`${ops.realNowMs()} + ${LEASE_MS}` })
     .where('id', 'in', pick)
-    .returning('id')
-    .execute();
-  if (claimed.length === 0) return [];
-  const rows = await db
-    .selectFrom('deliveries as d')
-    .innerJoin('events as e', 'e.id', 'd.event_id')
-    .innerJoin('subscriptions as s', 's.id', 'd.subscription_id')
-    .select([
-      'd.id as deliveryId',
-      'd.event_id as eventId',
-      'd.subscription_id as subscriptionId',
-      's.business_id as businessId',
-      's.url as url',
-      'e.type as type',
-      'e.payload as payload',
-      'd.attempts as attempts',
-      'd.first_failed_at as firstFailedAt',
+    .returning((eb) => [
+      'id as deliveryId',
+      'event_id as eventId',
+      'subscription_id as subscriptionId',
+      'attempts',
+      'first_failed_at as firstFailedAt',
+      eb.selectFrom('subscriptions as s').select('s.business_id').whereRef('s.id', '=', 'deliveries.subscription_id').as('businessId'),
+      eb.selectFrom('subscriptions as s').select('s.url').whereRef('s.id', '=', 'deliveries.subscription_id').as('url'),
+      eb.selectFrom('events as e').select('e.type').whereRef('e.id', '=', 'deliveries.event_id').as('type'),
+      eb.selectFrom('events as e').select('e.payload').whereRef('e.id', '=', 'deliveries.event_id').as('payload'),
     ])
-    .where(
-      'd.id',
-      'in',
-      claimed.map((c) => c.id),
-    )
-    .where('d.claimed_by', '=', owner)
-    .orderBy('d.id')
     .execute();
-  return rows;
+  // The subquery columns are never null: deliveries reference their event and subscription.
+  return (rows as Claim[]).sort((a, b) => a.deliveryId - b.deliveryId);
 }
 
-/** Keeps a claim alive while its POST is in flight. */
-export async function renewClaim(storage: Storage, deliveryId: number, owner: string): Promise<void> {
+/** Claims up to `limit` due heads for `owner`, leaving out the subscriptions in `exclude`. */
+export async function claimDue(storage: Storage, owner: string, nowMs: number, limit: number, exclude: number[] = []): Promise<Claim[]> {
+  if (limit <= 0) return [];
+  return claimHeads(storage.db, owner, nowMs, limit, { exclude });
+}
+
+/** Keeps the claims in `deliveryIds` alive while their POSTs are in flight: one statement for all. */
+export async function renewClaims(storage: Storage, owner: string, deliveryIds: number[]): Promise<void> {
+  if (deliveryIds.length === 0) return;
   await storage.db
     .updateTable('deliveries')
     .set({ claimed_until: sql<number>`${opsOf(storage.db).realNowMs()} + ${LEASE_MS}` })
-    .where('id', '=', deliveryId)
+    .where('id', 'in', deliveryIds)
     .where('claimed_by', '=', owner)
     .where('state', '=', 'PENDING')
     .execute();
@@ -139,9 +141,12 @@ export async function releaseAllClaims(storage: Storage): Promise<void> {
     .execute();
 }
 
-/** The earliest instant a head becomes due (by the sandbox clock), or null when nothing waits. */
+/**
+ * The earliest instant a head becomes due (by the sandbox clock), or null when nothing waits;
+ * subscriptions in `exclude` (this sender's own, in flight) left out.
+ */
 export async function nextDueAt(storage: Storage, exclude: number[] = []): Promise<number | null> {
-  const row = await dueHeads(storage.db, Number.MAX_SAFE_INTEGER, exclude)
+  const row = await dueHeads(storage.db, Number.MAX_SAFE_INTEGER, { exclude })
     .select((eb) => eb.fn.min<number>('d.next_attempt_at').as('due'))
     .executeTakeFirst();
   return row?.due ?? null;
@@ -158,7 +163,7 @@ export function gaveUpReason(firstFailedAt: number): string {
  * Writes an attempt and its consequence in one transaction: delivered, refused (400, not retried),
  * retried on Market's schedule, or — 14 days after the first failure — the subscription disabled
  * and its pending notifications dropped. Returns null when the delivery is gone (subscription
- * deleted meanwhile).
+ * deleted meanwhile) or no longer this owner's.
  */
 export async function recordAttempt(
   storage: Storage,
@@ -168,23 +173,61 @@ export async function recordAttempt(
   result: AttemptResult,
   nowMs: number,
 ): Promise<Outcome | null> {
+  return (await recordAttemptAndClaimNext(storage, claim, owner, startedAt, result, nowMs, false)).outcome;
+}
+
+/**
+ * Records an attempt as `recordAttempt` does and, with `claimNext`, claims the subscription's
+ * next head in the same transaction when it is due at `nowMs`: the previous notification is
+ * settled in the very commit that hands out the next, so order holds and a busy subscription's
+ * cycle is one transaction and one POST.
+ */
+export async function recordAttemptAndClaimNext(
+  storage: Storage,
+  claim: Claim,
+  owner: string,
+  startedAt: number,
+  result: AttemptResult,
+  nowMs: number,
+  claimNext: boolean,
+): Promise<{ outcome: Outcome | null; next: Claim | null }> {
+  // The claim's first failure is the row's: only the holder of a claim writes it.
+  const firstFailedAt = claim.firstFailedAt ?? startedAt;
+  let outcome: Outcome;
+  let next: number | null = null;
+  if (result.kind === 'ACCEPTED') outcome = 'DELIVERED';
+  else if (result.kind === 'REJECTED') outcome = 'REJECTED';
+  else {
+    next = retryAt(firstFailedAt, startedAt);
+    outcome = next === null ? 'GAVE_UP' : 'WILL_RETRY';
+  }
+  const state = { DELIVERED: 'DELIVERED', REJECTED: 'FAILED', WILL_RETRY: 'PENDING', GAVE_UP: 'DROPPED' }[outcome];
+  // The common case of a busy subscription, where round trips are the cost: one statement.
+  if (claimNext && (outcome === 'DELIVERED' || outcome === 'REJECTED') && opsOf(storage.db).combinesWrites) {
+    return settleAndClaimInOneStatement(storage.db, claim, owner, startedAt, result, nowMs, outcome, state);
+  }
   return storage.db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom('deliveries')
-      .select(['state', 'claimed_by', 'first_failed_at'])
+    const settled = await trx
+      .updateTable('deliveries')
+      .set((eb) => ({
+        state,
+        attempts: eb('attempts', '+', 1),
+        claimed_by: null,
+        claimed_until: null,
+        updated_at: nowMs,
+        ...(result.kind === 'ERROR' ? { first_failed_at: firstFailedAt } : {}),
+        ...(next !== null ? { next_attempt_at: next } : {}),
+      }))
       .where('id', '=', claim.deliveryId)
+      .where('state', '=', 'PENDING')
+      .where('claimed_by', '=', owner)
+      .returning('id')
       .executeTakeFirst();
-    if (!current) return null;
     // Another instance took over an expired claim and settled it: log the attempt, change nothing.
-    const ours = current.state === 'PENDING' && current.claimed_by === owner;
-    let outcome: Outcome;
-    let next: number | null = null;
-    const firstFailedAt = current.first_failed_at ?? startedAt;
-    if (result.kind === 'ACCEPTED') outcome = 'DELIVERED';
-    else if (result.kind === 'REJECTED') outcome = 'REJECTED';
-    else {
-      next = retryAt(firstFailedAt, startedAt);
-      outcome = next === null ? 'GAVE_UP' : 'WILL_RETRY';
+    const ours = settled !== undefined;
+    if (!ours) {
+      const exists = await trx.selectFrom('deliveries').select('id').where('id', '=', claim.deliveryId).executeTakeFirst();
+      if (!exists) return { outcome: null, next: null };
     }
     await trx
       .insertInto('delivery_attempts')
@@ -204,21 +247,7 @@ export async function recordAttempt(
         clock: result.clock ?? null,
       })
       .execute();
-    if (!ours) return null;
-    const state = { DELIVERED: 'DELIVERED', REJECTED: 'FAILED', WILL_RETRY: 'PENDING', GAVE_UP: 'DROPPED' }[outcome];
-    await trx
-      .updateTable('deliveries')
-      .set((eb) => ({
-        state,
-        attempts: eb('attempts', '+', 1),
-        claimed_by: null,
-        claimed_until: null,
-        updated_at: nowMs,
-        ...(result.kind === 'ERROR' ? { first_failed_at: firstFailedAt } : {}),
-        ...(next !== null ? { next_attempt_at: next } : {}),
-      }))
-      .where('id', '=', claim.deliveryId)
-      .execute();
+    if (!ours) return { outcome: null, next: null };
     if (outcome === 'GAVE_UP') {
       await trx
         .updateTable('deliveries')
@@ -231,7 +260,100 @@ export async function recordAttempt(
         .set({ enabled: 0, disabled_reason: gaveUpReason(firstFailedAt), disabled_at: nowMs, updated_at: nowMs })
         .where('id', '=', claim.subscriptionId)
         .execute();
+      return { outcome, next: null };
     }
-    return outcome;
+    if (!claimNext) return { outcome, next: null };
+    const [head] = await claimHeads(trx, owner, nowMs, 1, { subscriptionId: claim.subscriptionId });
+    return { outcome, next: head ?? null };
   });
+}
+
+/**
+ * What `recordAttemptAndClaimNext` does for a delivered or refused notification (no retry to
+ * schedule, nothing to drop), as one statement of data-modifying WITH clauses. They all read the
+ * snapshot from before the statement, where the settled delivery is still PENDING: the next head
+ * is therefore the oldest PENDING delivery after it (it was the head; later ones have greater ids,
+ * and `>` keeps the lookup on `deliveries_pending` rather than a walk of the primary key). The
+ * next head is claimed only when the settled one was ours; a row another instance holds is
+ * waited for, then found claimed, and left.
+ *
+ * Its commit does not wait for the WAL to reach the disk (synchronous_commit off, for this
+ * transaction only): that wait (2–3 ms) would bound a subscription to a few hundred
+ * notifications a second. Other sessions see the commit at once as usual; only a crash of the
+ * database server itself may lose the last fraction of a second of these commits, and the
+ * notifications they settled are then sent again (at least once, as Market promises).
+ */
+async function settleAndClaimInOneStatement(
+  db: Db,
+  claim: Claim,
+  owner: string,
+  startedAt: number,
+  result: AttemptResult,
+  nowMs: number,
+  outcome: Outcome,
+  state: string,
+): Promise<{ outcome: Outcome | null; next: Claim | null }> {
+  const realNow = opsOf(db).realNowMs();
+  const { deliveryId, subscriptionId } = claim;
+  const { rows } = await sql<{
+    ours: number;
+    present: number;
+    deliveryId: number | null;
+    eventId: number;
+    attempts: number;
+    firstFailedAt: number | null;
+    type: string;
+    payload: string;
+  }>`
+    with settled as (
+      update deliveries
+      set state = ${state}, attempts = attempts + 1, claimed_by = null, claimed_until = null, updated_at = ${nowMs}
+      where id = ${deliveryId} and state = 'PENDING' and claimed_by = ${owner}
+      returning id
+    ), logged as (
+      insert into delivery_attempts (delivery_id, business_id, subscription_id, event_id, started_at, latency_ms,
+        http_status, error_type, error_subtype, message, outcome, next_attempt_at, clock)
+      select id, cast(${claim.businessId} as bigint), subscription_id, event_id, cast(${startedAt} as bigint),
+        cast(${result.latencyMs} as integer), cast(${result.httpStatus} as integer), cast(${result.errorType} as text),
+        cast(${result.errorSubtype} as text), cast(${result.message} as text),
+        case when exists (select 1 from settled) then cast(${outcome} as text) end, cast(null as bigint),
+        cast(${result.clock ?? null} as text)
+      from deliveries where id = ${deliveryId}
+    ), next as (
+      update deliveries
+      set claimed_by = ${owner}, claimed_until = ${realNow} + ${LEASE_MS}
+      where id = (
+          select min(h.id) from deliveries h
+          where h.subscription_id = ${subscriptionId} and h.state = 'PENDING' and h.id > ${deliveryId}
+        )
+        and exists (select 1 from settled)
+        and exists (select 1 from subscriptions s where s.id = ${subscriptionId} and s.enabled = 1)
+        and state = 'PENDING' and next_attempt_at <= ${nowMs}
+        and (claimed_until is null or claimed_until < ${realNow})
+      returning id, event_id, attempts, first_failed_at,
+        (select e.type from events e where e.id = deliveries.event_id) as type,
+        (select e.payload from events e where e.id = deliveries.event_id) as payload
+    )
+    select set_config('synchronous_commit', 'off', true) as "asyncCommit", (select count(*) from settled) as "ours", (select count(*) from deliveries where id = ${deliveryId}) as "present",
+      next.id as "deliveryId", next.event_id as "eventId", next.attempts as "attempts", next.first_failed_at as "firstFailedAt",
+      next.type as "type", next.payload as "payload"
+    from (select 1) as one left join next on true
+  `.execute(db);
+  const row = rows[0];
+  if (!row || Number(row.present) === 0 || Number(row.ours) === 0) return { outcome: null, next: null };
+  const next: Claim | null =
+    row.deliveryId === null
+      ? null
+      : {
+          deliveryId: row.deliveryId,
+          eventId: row.eventId,
+          subscriptionId,
+          businessId: claim.businessId,
+          url: claim.url,
+          type: row.type,
+          payload: row.payload,
+          attempts: row.attempts,
+          firstFailedAt: row.firstFailedAt,
+        };
+  return { outcome, next };
 }

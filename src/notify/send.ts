@@ -100,11 +100,28 @@ export function classifyAnswer(status: number, contentType: string | undefined, 
   return { kind: 'ACCEPTED', httpStatus: 200, errorType: null, errorSubtype: null, message: null };
 }
 
+/** Connections kept open to partners between notifications, one pool per scheme. */
+export interface Agents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+/**
+ * Keep-alive pools for a sender. Idle connections close after 4 s, before the 5 s a Node.js
+ * server (the usual partner receiver) keeps them, so a reused connection is rarely one the
+ * partner is closing; when it is, the POST is made again on a new connection (below).
+ */
+export function keepAliveAgents(): Agents {
+  const opts = { keepAlive: true, timeout: 4_000 };
+  return { http: new http.Agent(opts), https: new https.Agent(opts) };
+}
+
 /**
  * POSTs a notification body to the partner's URL, as Market does: JSON, no redirects followed,
- * the whole answer within `timeoutMs`. Never throws.
+ * the whole answer within `timeoutMs`. Reuses connections from `agents` when given, else opens
+ * one for this POST. Never throws.
  */
-export function sendNotification(url: string, body: string, timeoutMs: number, signal?: AbortSignal): Promise<AttemptResult> {
+export function sendNotification(url: string, body: string, timeoutMs: number, signal?: AbortSignal, agents?: Agents): Promise<AttemptResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     let target: URL;
@@ -114,28 +131,64 @@ export function sendNotification(url: string, body: string, timeoutMs: number, s
       resolve({ ...error('CANT_GET_RESPONSE', 'CONNECTION_REFUSED', `Invalid URL '${url}'`), latencyMs: 0 });
       return;
     }
-    const client = target.protocol === 'https:' ? https : http;
+    const secure = target.protocol === 'https:';
+    const client = secure ? https : http;
     let connected = false;
     let settled = false;
-    const finish = (outcome: Outcome) => {
+    let req: http.ClientRequest;
+    const finish = (outcome: Outcome, complete = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      req.destroy();
+      // A fully read answer leaves its connection to the pool; anything else ends it.
+      if (!complete) req.destroy();
       resolve({ ...outcome, latencyMs: Math.round(performance.now() - started) });
     };
     const onAbort = () => finish({ ...error('CANT_GET_RESPONSE', null, 'stopped'), aborted: true });
-    const req = client.request(target, {
-      method: 'POST',
-      agent: false,
-      headers: {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        accept: 'application/json',
-        'user-agent': 'ymchat-notifications',
-      },
-    });
+    const post = (agent: http.Agent | false) => {
+      connected = false;
+      req = client.request(target, {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          accept: 'application/json',
+          'user-agent': 'ymchat-notifications',
+        },
+      });
+      const sent = req;
+      let answered = false;
+      sent.on('socket', (socket) => {
+        const event = secure ? 'secureConnect' : 'connect';
+        if ((socket as { connecting?: boolean }).connecting === false) connected = true;
+        else socket.once(event, () => (connected = true));
+      });
+      sent.on('error', (e: NodeJS.ErrnoException) => {
+        if (settled || sent !== req) return;
+        // The partner closed an idle kept-alive connection as this POST went out on it: not the
+        // partner's failure, so the POST is made once more on a fresh connection.
+        if (sent.reusedSocket && !answered && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) return post(false);
+        finish(transportFailure(e, connected));
+      });
+      sent.on('response', (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_ANSWER_BYTES) {
+            finish(error('INVALID_RESPONSE', 'CANT_PARSE_RESPONSE', `The answer is larger than ${MAX_ANSWER_BYTES} bytes`, res.statusCode ?? null));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => finish(classifyAnswer(res.statusCode ?? 0, res.headers['content-type'], Buffer.concat(chunks)), true));
+        res.on('error', (e) => finish(transportFailure(e, true)));
+      });
+      sent.end(body);
+    };
     const timer = setTimeout(() => {
       finish(
         connected
@@ -143,28 +196,8 @@ export function sendNotification(url: string, body: string, timeoutMs: number, s
           : error('CANT_GET_RESPONSE', 'CONNECTION_TIMED_OUT', `Could not connect within ${timeoutMs} ms`),
       );
     }, timeoutMs);
+    post(agents ? (secure ? agents.https : agents.http) : false);
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort);
-    req.on('socket', (socket) => {
-      const event = target.protocol === 'https:' ? 'secureConnect' : 'connect';
-      if ((socket as { connecting?: boolean }).connecting === false) connected = true;
-      else socket.once(event, () => (connected = true));
-    });
-    req.on('error', (e) => finish(transportFailure(e, connected)));
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_ANSWER_BYTES) {
-          finish(error('INVALID_RESPONSE', 'CANT_PARSE_RESPONSE', `The answer is larger than ${MAX_ANSWER_BYTES} bytes`, res.statusCode ?? null));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('end', () => finish(classifyAnswer(res.statusCode ?? 0, res.headers['content-type'], Buffer.concat(chunks))));
-      res.on('error', (e) => finish(transportFailure(e, true)));
-    });
-    req.end(body);
   });
 }

@@ -1,7 +1,5 @@
+import type { NotifyContext } from './context.js';
 import { Notifier, startNotificationWorker, type FlushResult, type NotificationWorker, type NotifierOptions } from './worker.js';
-
-/** What the sender reads: the storage and the sandbox clock (the Notifier's own context). */
-export type SenderContext = ConstructorParameters<typeof Notifier>[0];
 
 /**
  * This process's side of the outbox, made once with the services: chat actions ring it after a
@@ -20,7 +18,7 @@ export interface OutboxSender {
   stop(): Promise<void>;
 }
 
-export function createOutboxSender(ctx: SenderContext, opts: Pick<NotifierOptions, 'timeoutMs'> = {}): OutboxSender {
+export function createOutboxSender(ctx: NotifyContext, opts: Pick<NotifierOptions, 'timeoutMs'> = {}): OutboxSender {
   let worker: NotificationWorker | null = null;
   let oneShot: Notifier | null = null;
   return {

@@ -2,9 +2,9 @@ import type { Selectable } from 'kysely';
 import { formatUtc } from '../clock.js';
 import { errors } from '../domain/errors.js';
 import { CHAT_NOTIFICATION_TYPES } from '../domain/events.js';
-import type { NotifyContext } from './worker.js';
 import type { Db } from '../storage/storage.js';
 import type { SubscriptionTable } from '../storage/schema.js';
+import type { NotifyContext } from './context.js';
 import { PING_TIMEOUT_MS, sendNotification, type AttemptResult } from './send.js';
 
 /**
@@ -99,12 +99,12 @@ export async function getSubscription(db: Db, businessId: number, id: number): P
  * Sets up a subscription and sends it a PING, as Market does on enabling: it is enabled only when
  * the PING gets a proper answer within 1 s, else it stays disabled with the reason.
  */
-export async function createSubscription(services: NotifyContext, businessId: number, input: NewSubscription): Promise<Subscription> {
-  const { db } = services.storage;
+export async function createSubscription(ctx: NotifyContext, businessId: number, input: NewSubscription): Promise<Subscription> {
+  const { db } = ctx.storage;
   await requireBusiness(db, businessId);
   const url = checkUrl(input.url);
   const eventTypes = checkEventTypes(input.eventTypes);
-  const now = services.clock.now();
+  const now = ctx.clock.now();
   const id = await db.transaction().execute(async (trx) => {
     const others = await trx.selectFrom('subscriptions').select(['id', 'event_types']).where('business_id', '=', businessId).execute();
     for (const o of others) {
@@ -129,14 +129,14 @@ export async function createSubscription(services: NotifyContext, businessId: nu
       .executeTakeFirstOrThrow();
     return row.id;
   });
-  return ping(services, await getSubscription(db, businessId, id));
+  return ping(ctx, await getSubscription(db, businessId, id));
 }
 
 /** Enables a disabled subscription; Market sends a PING again and enables only on a proper answer. */
-export async function enableSubscription(services: NotifyContext, businessId: number, id: number): Promise<Subscription> {
-  const sub = await getSubscription(services.storage.db, businessId, id);
+export async function enableSubscription(ctx: NotifyContext, businessId: number, id: number): Promise<Subscription> {
+  const sub = await getSubscription(ctx.storage.db, businessId, id);
   if (sub.enabled) return sub;
-  return ping(services, sub);
+  return ping(ctx, sub);
 }
 
 export const DISABLED_BY_HAND = 'Disabled in the sandbox';
@@ -170,13 +170,13 @@ export function describeFailure(r: AttemptResult): string {
 }
 
 /** Sends PING and records it like any notification (event, delivery, attempt), then enables or not. */
-async function ping(services: NotifyContext, sub: Subscription): Promise<Subscription> {
-  const { db } = services.storage;
-  const startedAt = services.clock.now();
+async function ping(ctx: NotifyContext, sub: Subscription): Promise<Subscription> {
+  const { db } = ctx.storage;
+  const startedAt = ctx.clock.now();
   const payload = JSON.stringify({ notificationType: 'PING', time: formatUtc(startedAt) });
   const result = await sendNotification(sub.url, payload, PING_TIMEOUT_MS);
   const ok = result.kind === 'ACCEPTED';
-  const now = services.clock.now();
+  const now = ctx.clock.now();
   await db.transaction().execute(async (trx) => {
     const still = await trx.selectFrom('subscriptions').select('id').where('id', '=', sub.id).executeTakeFirst();
     if (!still) return;
@@ -209,7 +209,7 @@ async function ping(services: NotifyContext, sub: Subscription): Promise<Subscri
         subscription_id: sub.id,
         event_id: event.id,
         started_at: startedAt,
-        clock: services.clock.mode,
+        clock: ctx.clock.mode,
         latency_ms: result.latencyMs,
         http_status: result.httpStatus,
         error_type: result.errorType,

@@ -23,21 +23,26 @@ export interface DialectOps {
    * write transaction there holds the one connection and so runs alone.
    */
   lockForUpdate<Q extends AnySelect>(qb: Q, of?: string): Q;
-  /** As lockForUpdate, skipping rows another transaction holds (work queues). */
-  lockSkipLocked<Q extends AnySelect>(qb: Q): Q;
+  /** As lockForUpdate (of `of` only, for reads that join other tables), skipping rows another transaction holds (work queues). */
+  lockSkipLocked<Q extends AnySelect>(qb: Q, of?: string): Q;
   /** The database's real time in ms, the same for every instance reading it. */
   realNowMs(): RawBuilder<number>;
   /** After rows were inserted with explicit ids: the next generated id continues past them. */
   syncSequences(db: Db, tables: readonly string[]): Promise<void>;
   /** After the tables were emptied: ids start from 1 again (both databases remember deleted ids otherwise). */
   restartSequences(db: Db, tables: readonly string[]): Promise<void>;
+  /**
+   * Whether one statement may write several tables (data-modifying WITH): a transaction of
+   * several writes then costs one round trip instead of one per statement plus BEGIN and COMMIT.
+   */
+  readonly combinesWrites: boolean;
 }
 
 const postgres: DialectOps = {
   name: 'postgres',
   sharedByInstances: true,
   lockForUpdate: (qb, of) => (of ? qb.forUpdate(of as never) : qb.forUpdate()) as typeof qb,
-  lockSkipLocked: (qb) => qb.forUpdate().skipLocked() as typeof qb,
+  lockSkipLocked: (qb, of) => (of ? qb.forUpdate(of as never) : qb.forUpdate()).skipLocked() as typeof qb,
   realNowMs: () => sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`,
   async syncSequences(db, tables) {
     for (const t of tables) {
@@ -47,6 +52,7 @@ const postgres: DialectOps = {
   async restartSequences(db, tables) {
     for (const t of tables) await sql`select setval(pg_get_serial_sequence(${t}, 'id'), 1, false)`.execute(db);
   },
+  combinesWrites: true,
 };
 
 const sqlite: DialectOps = {
@@ -60,7 +66,22 @@ const sqlite: DialectOps = {
   async restartSequences(db, tables) {
     await sql`delete from sqlite_sequence where name in (${sql.join(tables)})`.execute(db);
   },
+  // SQLite runs in-process: statements cost no round trip, and its WITH holds selects only.
+  combinesWrites: false,
 };
+
+/**
+ * A bound number or string the query planner does not read. SQLite (built with STAT4, as
+ * better-sqlite3 is) prepares a statement again on every run when a bound value could change its
+ * plan — a LIMIT, or an equality on an index column that decides an ORDER BY or min(): some
+ * 30–50 µs each time, more than the query itself. Behind a cast the value is an ordinary
+ * expression, evaluated once per run; on PostgreSQL the cast changes nothing.
+ */
+export function unplanned(value: number): RawBuilder<number>;
+export function unplanned(value: string): RawBuilder<string>;
+export function unplanned(value: number | string): RawBuilder<number | string> {
+  return typeof value === 'number' ? sql<number>`cast(${value} as bigint)` : sql<string>`cast(${value} as text)`;
+}
 
 /** The operations of the database behind `db` (a Kysely instance or a transaction of one). */
 export function opsOf(db: Db): DialectOps {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects, noteSkippedPostgres, openTestStorage, type TestStorage } from '../helpers/app.js';
 import { DEMO, seedDemo } from '../../src/domain/demo.js';
 import { messageSentPayload, recordEvent } from '../../src/domain/events.js';
-import { claimDue, nextDueAt, recordAttempt, releaseAllClaims, renewClaim, type Claim } from '../../src/notify/outbox.js';
+import { claimDue, nextDueAt, recordAttempt, releaseAllClaims, renewClaims, type Claim } from '../../src/notify/outbox.js';
 import { DAY_MS, MINUTE_MS } from '../../src/notify/schedule.js';
 import type { AttemptResult } from '../../src/notify/send.js';
 
@@ -75,10 +75,10 @@ for (const dialect of dialects()) {
       const taken = await claimDue(s.storage, 'y', T, 10);
       expect(taken.map((c) => c.deliveryId)).toEqual([claims[0].deliveryId]);
       // Renewing is only for the holder.
-      await renewClaim(s.storage, claims[0].deliveryId, 'x');
+      await renewClaims(s.storage, 'x', [claims[0].deliveryId]);
       expect((await state(claims[0].deliveryId)).claimed_by).toBe('y');
       await db().updateTable('deliveries').set({ claimed_until: 0 }).where('id', '=', claims[0].deliveryId).execute();
-      await renewClaim(s.storage, claims[0].deliveryId, 'y');
+      await renewClaims(s.storage, 'y', [claims[0].deliveryId]);
       expect((await state(claims[0].deliveryId)).claimed_until).toBeGreaterThan(0);
       await releaseAllClaims(s.storage);
       expect((await claimDue(s.storage, 'z', T, 1)).map((c) => c.deliveryId)).toEqual([claims[0].deliveryId]);

@@ -14,6 +14,7 @@ import {
   type Subscription,
 } from '../../notify/subscriptions.js';
 import type { DeliveryAttempt, FlushResult, Subscription as SubscriptionAnswer } from './answers.js';
+import type { NotifyContext } from '../../notify/context.js';
 import { Id, controlRoute, time } from './kit.js';
 
 const BusinessParams = Type.Object({ businessId: Id });
@@ -58,6 +59,7 @@ function decodePage(token: string): LogCursor {
  */
 export async function registerNotificationRoutes(app: FastifyInstance, services: Services): Promise<void> {
   const db = () => services.storage.db;
+  const notify: NotifyContext = { storage: services.storage, clock: services.clock };
   const subscriptionUrl = '/businesses/:businessId/subscriptions/:subscriptionId';
 
   controlRoute(
@@ -69,7 +71,7 @@ export async function registerNotificationRoutes(app: FastifyInstance, services:
       body: Type.Object({ url: Type.String({ minLength: 1 }), eventTypes: Type.Optional(Type.Array(Type.String())) }),
       created: true,
     },
-    async ({ params, body }) => subscriptionView(await createSubscription(services, params.businessId, body)),
+    async ({ params, body }) => subscriptionView(await createSubscription(notify, params.businessId, body)),
   );
 
   controlRoute(app, { method: 'GET', url: '/businesses/:businessId/subscriptions', params: BusinessParams }, async ({ params }) => ({
@@ -86,7 +88,7 @@ export async function registerNotificationRoutes(app: FastifyInstance, services:
   );
 
   controlRoute(app, { method: 'POST', url: `${subscriptionUrl}/enable`, params: SubscriptionParams }, async ({ params }) =>
-    subscriptionView(await enableSubscription(services, params.businessId, params.subscriptionId)),
+    subscriptionView(await enableSubscription(notify, params.businessId, params.subscriptionId)),
   );
 
   controlRoute(app, { method: 'POST', url: `${subscriptionUrl}/disable`, params: SubscriptionParams }, async ({ params }) =>
