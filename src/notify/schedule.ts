@@ -1,11 +1,10 @@
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../clock.js';
+
 /**
  * Market's retry schedule for a notification that failed: every minute during the first hour after
  * the first failure, every 15 minutes for the rest of the first day, then hourly; 14 days after the
  * first failure Market gives up and disables the integration.
  */
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 60 * MINUTE_MS;
-export const DAY_MS = 24 * HOUR_MS;
 export const GIVE_UP_AFTER_MS = 14 * DAY_MS;
 
 /** When to try again after a failed attempt at `nowMs`; null when Market gives up. */

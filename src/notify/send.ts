@@ -37,9 +37,10 @@ export interface AttemptResult {
   aborted?: boolean;
 }
 
-type Outcome = Omit<AttemptResult, 'latencyMs'>;
+/** What an answer or a transport failure says, before its latency is known. */
+type Classified = Omit<AttemptResult, 'latencyMs'>;
 
-const error = (errorType: ErrorType, errorSubtype: ErrorSubtype | null, message: string, httpStatus: number | null = null): Outcome => ({
+const error = (errorType: ErrorType, errorSubtype: ErrorSubtype | null, message: string, httpStatus: number | null = null): Classified => ({
   kind: 'ERROR',
   httpStatus,
   errorType,
@@ -52,7 +53,7 @@ const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_C
 const isTlsFailure = (code: string, message: string) => TLS_CODES.test(code) || (code === 'EPROTO' && /SSL|TLS/.test(message));
 
 /** A socket-level failure in Market's words. */
-function transportFailure(e: NodeJS.ErrnoException, connected: boolean): Outcome {
+function transportFailure(e: NodeJS.ErrnoException, connected: boolean): Classified {
   const code = e.code ?? '';
   const text = code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
   if (isTlsFailure(code, e.message)) return error('CANT_GET_RESPONSE', 'SSL_ERROR', text);
@@ -75,7 +76,7 @@ function snippet(body: Buffer): string {
 }
 
 /** Market's reading of a complete HTTP answer. */
-export function classifyAnswer(status: number, contentType: string | undefined, body: Buffer): Outcome {
+export function classifyAnswer(status: number, contentType: string | undefined, body: Buffer): Classified {
   const json = mediaType(contentType) === 'application/json';
   if (status === 400 && json) {
     try {
@@ -136,7 +137,7 @@ export function sendNotification(url: string, body: string, timeoutMs: number, s
     let connected = false;
     let settled = false;
     let req: http.ClientRequest;
-    const finish = (outcome: Outcome, complete = false) => {
+    const finish = (outcome: Classified, complete = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { formatUtc } from '../clock.js';
 import { errors } from '../domain/errors.js';
 import { CHAT_NOTIFICATION_TYPES } from '../domain/events.js';
+import { getBusiness } from '../domain/sandbox-entities.js';
 import type { Db } from '../storage/storage.js';
 import type { SubscriptionTable } from '../storage/schema.js';
 import type { NotifyContext } from './context.js';
@@ -73,21 +74,14 @@ export function checkEventTypes(types: string[] | undefined): string[] {
   return known.filter((t) => types.includes(t));
 }
 
-export async function requireBusiness(db: Db, businessId: number): Promise<void> {
-  const row = Number.isSafeInteger(businessId)
-    ? await db.selectFrom('businesses').select('id').where('id', '=', businessId).executeTakeFirst()
-    : undefined;
-  if (!row) throw errors.notFound('Business', businessId);
-}
-
 export async function listSubscriptions(db: Db, businessId: number): Promise<Subscription[]> {
-  await requireBusiness(db, businessId);
+  await getBusiness(db, businessId);
   const rows = await db.selectFrom('subscriptions').selectAll().where('business_id', '=', businessId).orderBy('id').execute();
   return rows.map(toSubscription);
 }
 
 export async function getSubscription(db: Db, businessId: number, id: number): Promise<Subscription> {
-  await requireBusiness(db, businessId);
+  await getBusiness(db, businessId);
   const row = Number.isSafeInteger(id)
     ? await db.selectFrom('subscriptions').selectAll().where('id', '=', id).where('business_id', '=', businessId).executeTakeFirst()
     : undefined;
@@ -101,7 +95,7 @@ export async function getSubscription(db: Db, businessId: number, id: number): P
  */
 export async function createSubscription(ctx: NotifyContext, businessId: number, input: NewSubscription): Promise<Subscription> {
   const { db } = ctx.storage;
-  await requireBusiness(db, businessId);
+  await getBusiness(db, businessId);
   const url = checkUrl(input.url);
   const eventTypes = checkEventTypes(input.eventTypes);
   const now = ctx.clock.now();

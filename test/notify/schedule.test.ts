@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { postMessage } from '../../src/domain/chat-actions.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, retryAt } from '../../src/notify/schedule.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../src/clock.js';
+import { retryAt } from '../../src/notify/schedule.js';
 import { DEMO } from '../helpers/demo.js';
 import { accept, startReceiver, type Receiver } from './receiver.js';
 import { admin, notifyTestApp, type NotifyTestApp } from './setup.js';

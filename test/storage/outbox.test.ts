@@ -3,7 +3,7 @@ import { dialects, noteSkippedPostgres, openTestStorage, type TestStorage } from
 import { DEMO, seedDemo } from '../../src/domain/demo.js';
 import { messageSentPayload, recordEvent } from '../../src/domain/events.js';
 import { claimDue, nextDueAt, recordAttempt, releaseAllClaims, renewClaims, type Claim } from '../../src/notify/outbox.js';
-import { DAY_MS, MINUTE_MS } from '../../src/notify/schedule.js';
+import { DAY_MS, MINUTE_MS } from '../../src/clock.js';
 import type { AttemptResult } from '../../src/notify/send.js';
 
 noteSkippedPostgres();
