@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../storage/storage.js';
 import { opsOf } from '../storage/dialect-ops.js';
 import { OutageError } from '../storage/outage.js';
+import { nameStatement } from '../storage/prepared.js';
 import { type QuotaStore, SqlQuotaStore } from './quota.js';
 import { RedisQuotaStore } from './redis-quota.js';
 
@@ -82,7 +83,8 @@ export interface CountingSlots {
  * keeps them in memory): N numbered rows per entity, each taken by one request under a lease
  * measured by the database's clock.
  *
- * Each statement is one round trip of fixed text (no query building per call), and commits
+ * Each statement is one round trip of fixed text (no query building per call; a named prepared
+ * statement, planned once per connection), and commits
  * without waiting for its WAL flush (`synchronous_commit` off for that transaction only): a slot
  * or a count is visible to every instance the moment it commits, so exactness is unchanged; a
  * crash of PostgreSQL may forget the last fraction of a second of counting, as SQLite's
@@ -191,10 +193,10 @@ taken as (
   returning slot
 )`;
 const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true)`;
-const TAKE = `${SLOT_CTE}
-select (select slot from taken) as slot, null as used, ${ASYNC_COMMIT} as async`;
+const TAKE = nameStatement(`${SLOT_CTE}
+select (select slot from taken) as slot, null as used, ${ASYNC_COMMIT} as async`);
 // The count is the one SqlQuotaStore.take makes, here only when a slot was taken.
-const TAKE_AND_COUNT = `${SLOT_CTE},
+const TAKE_AND_COUNT = nameStatement(`${SLOT_CTE},
 counted as (
   insert into quota_counters (business_id, method, window_start, used)
   select $6::bigint, $7::text, $8::bigint, 1 from taken
@@ -203,22 +205,22 @@ counted as (
     window_start = excluded.window_start
   returning used
 )
-select (select slot from taken) as slot, (select used from counted) as used, ${ASYNC_COMMIT} as async`;
+select (select slot from taken) as slot, (select used from counted) as used, ${ASYNC_COMMIT} as async`);
 // $1 entity key, $2 slot, $3 holder; with giving back $4 owner, $5 method, $6 window.
 // Arrays of entity keys, slots and holders, one element per slot freed.
-const FREE_ALL = `
+const FREE_ALL = nameStatement(`
 with freed as (
   delete from parallel_slots p using unnest($1::text[], $2::int[], $3::text[]) as f(entity_key, slot, holder)
   where p.entity_key = f.entity_key and p.slot = f.slot and p.holder = f.holder
 )
-select ${ASYNC_COMMIT} as async`;
-const FREE_AND_GIVE_BACK = `
+select ${ASYNC_COMMIT} as async`);
+const FREE_AND_GIVE_BACK = nameStatement(`
 with freed as (delete from parallel_slots where entity_key = $1 and slot = $2::int and holder = $3),
 back as (
   update quota_counters set used = case when used > 0 then used - 1 else 0 end
   where business_id = $4::bigint and method = $5::text and window_start = $6::bigint
 )
-select ${ASYNC_COMMIT} as async`;
+select ${ASYNC_COMMIT} as async`);
 
 const ACQUIRE = `
 for i = 1, tonumber(ARGV[1]) do
