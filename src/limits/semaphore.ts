@@ -84,11 +84,10 @@ export interface CountingSlots {
  * measured by the database's clock.
  *
  * Each statement is one round trip of fixed text (no query building per call; a named prepared
- * statement, planned once per connection), and commits
- * without waiting for its WAL flush (`synchronous_commit` off for that transaction only): a slot
- * or a count is visible to every instance the moment it commits, so exactness is unchanged; a
- * crash of PostgreSQL may forget the last fraction of a second of counting, as SQLite's
- * write-behind counters may.
+ * statement, planned once per connection), and commits without waiting for its WAL flush
+ * (`synchronous_commit` off for that transaction only): a slot or a count is visible to every
+ * instance the moment it commits, so exactness is unchanged; a crash of PostgreSQL may forget
+ * the last fraction of a second of counting, as SQLite's write-behind counters may.
  */
 export class SqlParallelSlots implements ParallelSlots {
   /** Releases waiting for this turn's statement. */
