@@ -53,13 +53,6 @@ export const SLOT_LEASE_MS = 70_000;
 
 const holderId = () => `${process.pid}.${crypto.randomBytes(6).toString('hex')}`;
 
-interface Freeing {
-  keys: string[];
-  slots: number[];
-  holders: string[];
-  done: Promise<void>;
-}
-
 /** One counted call: the hourly counter of (owner, method, window) it adds to. */
 export interface Count {
   owner: number;
@@ -90,9 +83,6 @@ export interface CountingSlots {
  * the last fraction of a second of counting, as SQLite's write-behind counters may.
  */
 export class SqlParallelSlots implements ParallelSlots {
-  /** Releases waiting for this turn's statement. */
-  private freeing: Freeing | null = null;
-
   constructor(
     private readonly db: Db,
     readonly limit: number,
@@ -134,23 +124,7 @@ export class SqlParallelSlots implements ParallelSlots {
       await this.db.executeQuery(CompiledQuery.raw(FREE_AND_GIVE_BACK, [key, Number(slot), holder, giveBack.owner, giveBack.method, giveBack.window]));
       return;
     }
-    // Answers finishing in the same turn of the event loop free their slots in one statement: a
-    // slot is held at most that turn longer, and under load most releases share a round trip.
-    if (this.freeing === null) {
-      const batch: Freeing = { keys: [], slots: [], holders: [], done: null! };
-      batch.done = new Promise<void>((resolve, reject) => {
-        setImmediate(() => {
-          if (this.freeing === batch) this.freeing = null;
-          this.db.executeQuery(CompiledQuery.raw(FREE_ALL, [batch.keys, batch.slots, batch.holders])).then(() => resolve(), reject);
-        });
-      });
-      this.freeing = batch;
-    }
-    const batch = this.freeing;
-    batch.keys.push(key);
-    batch.slots.push(Number(slot));
-    batch.holders.push(holder);
-    await batch.done;
+    await this.db.executeQuery(CompiledQuery.raw(FREE, [key, Number(slot), holder]));
   }
 
   async current(key: string): Promise<number> {
@@ -206,12 +180,8 @@ counted as (
 )
 select (select slot from taken) as slot, (select used from counted) as used, ${ASYNC_COMMIT} as async`);
 // $1 entity key, $2 slot, $3 holder; with giving back $4 owner, $5 method, $6 window.
-// Arrays of entity keys, slots and holders, one element per slot freed.
-const FREE_ALL = nameStatement(`
-with freed as (
-  delete from parallel_slots p using unnest($1::text[], $2::int[], $3::text[]) as f(entity_key, slot, holder)
-  where p.entity_key = f.entity_key and p.slot = f.slot and p.holder = f.holder
-)
+const FREE = nameStatement(`
+with freed as (delete from parallel_slots where entity_key = $1 and slot = $2::int and holder = $3)
 select ${ASYNC_COMMIT} as async`);
 const FREE_AND_GIVE_BACK = nameStatement(`
 with freed as (delete from parallel_slots where entity_key = $1 and slot = $2::int and holder = $3),
