@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { AppError } from '../domain/errors.js';
 import type { LimitsConfig } from '../config.js';
+import type { ApiKeyCheck } from '../domain/access.js';
 import { HOUR_MS, type QuotaStore, windowStart } from './quota.js';
 import { type Count, type CountingSlots, ParallelLimiter, type ParallelSlots } from './semaphore.js';
 
@@ -43,6 +44,9 @@ export class LimitError extends AppError {
   }
 }
 
+/** The Api-Key a call was admitted on is no longer as it was last seen: look it up afresh. */
+export class StaleKeyError extends Error {}
+
 /**
  * One mechanism for every partner method: the parallel semaphore per entity, then the hourly
  * quota per (business, method). Quota is consumed by 2xx and 4xx answers; a 5xx gives it back,
@@ -68,11 +72,22 @@ export class Limiter {
     return this.config.enabled;
   }
 
+  /** Whether `acquire` can confirm an Api-Key in the round trip that admits the call. */
+  get checksKeys(): boolean {
+    return this.config.enabled && this.counting?.checksKeys === true;
+  }
+
   hourlyLimitOf(op: LimitedOperation): number {
     return this.config.hourly[op.operationId] ?? op.hourlyLimit;
   }
 
-  async acquire(entity: LimitEntity, businessId: number | null, op: LimitedOperation): Promise<Ticket> {
+  /**
+   * With `check` (only where `checksKeys`): throws `StaleKeyError`, having taken nothing, unless
+   * the Api-Key is still as checked when the call is admitted.
+   */
+  async acquire(entity: LimitEntity, businessId: number | null, op: LimitedOperation, check?: ApiKeyCheck): Promise<Ticket> {
+    // Limits turned off since the key was guessed: nothing here can confirm it.
+    if (check && !this.checksKeys) throw new StaleKeyError();
     const window = windowStart(this.clock.now());
     const limit = this.hourlyLimitOf(op);
     const untilMs = window + HOUR_MS;
@@ -85,7 +100,8 @@ export class Limiter {
     let slot: string | null;
     let used = 0;
     if (this.counting) {
-      const taken = await this.counting.acquire(entityKey, { owner: quotaOwner, method: op.operationId, window });
+      const taken = await this.counting.acquire(entityKey, { owner: quotaOwner, method: op.operationId, window }, check);
+      if (taken === 'stale') throw new StaleKeyError();
       slot = taken?.slot ?? null;
       used = taken?.used ?? 0;
     } else slot = await this.parallel.tryAcquire(entityKey);

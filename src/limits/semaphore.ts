@@ -5,6 +5,7 @@ import type { Db } from '../storage/storage.js';
 import { opsOf } from '../storage/dialect-ops.js';
 import { OutageError } from '../storage/outage.js';
 import { nameStatement } from '../storage/prepared.js';
+import type { ApiKeyCheck } from '../domain/access.js';
 import { type QuotaStore, SqlQuotaStore } from './quota.js';
 import { RedisQuotaStore } from './redis-quota.js';
 
@@ -65,8 +66,14 @@ export interface Count {
  * the slot and the count are taken together (no count without a slot), and freed together.
  */
 export interface CountingSlots {
-  /** A token and the count after this call; null and nothing counted when all slots are taken. */
-  acquire(key: string, count: Count): Promise<{ slot: string; used: number } | null>;
+  /** Whether `acquire` can confirm an Api-Key in the same round trip (the keys are in the same database). */
+  readonly checksKeys: boolean;
+  /**
+   * A token and the count after this call; null and nothing counted when all slots are taken.
+   * With `check` (only where `checksKeys`), nothing is taken and the answer is 'stale' unless the
+   * key is still exactly as checked.
+   */
+  acquire(key: string, count: Count, check?: ApiKeyCheck): Promise<{ slot: string; used: number } | null | 'stale'>;
   /** Frees the slot and, with `giveBack`, uncounts the call. */
   release(key: string, token: string, giveBack: Count | null): Promise<void>;
 }
@@ -90,7 +97,8 @@ export class SqlParallelSlots implements ParallelSlots {
   ) {}
 
   async tryAcquire(key: string): Promise<string | null> {
-    return (await this.take(key, null))?.slot ?? null;
+    const taken = await this.take(key, null);
+    return taken === null || taken === 'stale' ? null : taken.slot;
   }
 
   /**
@@ -98,16 +106,18 @@ export class SqlParallelSlots implements ParallelSlots {
    * again while slots are free, so a free slot is never refused. The search starts at a random
    * slot and stops at the first free one, making collisions rare and the cost independent of N.
    */
-  private async take(key: string, count: Count | null): Promise<{ slot: string; used: number } | null> {
+  private async take(key: string, count: Count | null, check?: ApiKeyCheck): Promise<{ slot: string; used: number } | null | 'stale'> {
     const holder = holderId();
     for (let attempt = 0; attempt < Math.min(this.limit, 8) * 4; attempt++) {
       const start = 1 + Math.floor(Math.random() * this.limit);
       const params: unknown[] = [key, holder, this.leaseMs, start, this.limit];
       if (count) params.push(count.owner, count.method, count.window);
-      const r = await this.db.executeQuery<{ slot: number | null; used: string | number | null }>(
-        CompiledQuery.raw(count ? TAKE_AND_COUNT : TAKE, params),
+      if (count && check) params.push(check.tokenHash, check.keyId, check.name, check.businessId, check.scopes);
+      const r = await this.db.executeQuery<{ slot: number | null; used: string | number | null; key_ok?: boolean }>(
+        CompiledQuery.raw(count ? (check ? CHECK_TAKE_AND_COUNT : TAKE_AND_COUNT) : TAKE, params),
       );
       const row = r.rows[0];
+      if (row?.key_ok === false) return 'stale';
       if (row?.slot != null) return { slot: `${row.slot}:${holder}`, used: Number(row.used ?? 0) };
       if ((await this.current(key)) >= this.limit) return null;
     }
@@ -140,22 +150,26 @@ export class SqlParallelSlots implements ParallelSlots {
   /** Counting in the same statement, when the quota's counters are in this database. */
   countingWith(quota: QuotaStore): CountingSlots | null {
     if (!(quota instanceof SqlQuotaStore) || quota.db !== this.db) return null;
-    return { acquire: (key, count) => this.take(key, count), release: (key, token, giveBack) => this.free(key, token, giveBack) };
+    return {
+      checksKeys: true,
+      acquire: (key, count, check) => this.take(key, count, check),
+      release: (key, token, giveBack) => this.free(key, token, giveBack),
+    };
   }
 }
 
 // $1 entity key, $2 holder, $3 lease ms, $4 first slot looked at, $5 number of slots; with
 // counting $6 owner, $7 method, $8 window. The slot search walks $4..$5 then 1..$4-1 and stops at
 // the first free slot.
-const SLOT_CTE = `
-with t as (select (extract(epoch from clock_timestamp()) * 1000)::bigint as now),
+const slotCte = (keyCheck: string) => `
+with t as (select (extract(epoch from clock_timestamp()) * 1000)::bigint as now),${keyCheck}
 free as (
   select c.n from (
     select n from generate_series($4::int, $5::int) as n
     union all
     select n from generate_series(1, $4::int - 1) as n
   ) as c
-  where not exists (select 1 from parallel_slots p, t where p.entity_key = $1 and p.slot = c.n and p.lease_until >= t.now)
+  where not exists (select 1 from parallel_slots p, t where p.entity_key = $1 and p.slot = c.n and p.lease_until >= t.now)${keyCheck ? '\n    and exists (select 1 from known_key)' : ''}
   limit 1
 ),
 taken as (
@@ -166,10 +180,11 @@ taken as (
   returning slot
 )`;
 const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true)`;
+const SLOT_CTE = slotCte('');
 const TAKE = nameStatement(`${SLOT_CTE}
 select (select slot from taken) as slot, null as used, ${ASYNC_COMMIT} as async`);
 // The count is the one SqlQuotaStore.take makes, here only when a slot was taken.
-const TAKE_AND_COUNT = nameStatement(`${SLOT_CTE},
+const COUNTED = `
 counted as (
   insert into quota_counters (business_id, method, window_start, used)
   select $6::bigint, $7::text, $8::bigint, 1 from taken
@@ -177,12 +192,24 @@ counted as (
     used = case when quota_counters.window_start = excluded.window_start then quota_counters.used + 1 else 1 end,
     window_start = excluded.window_start
   returning used
-)
+)`;
+const TAKE_AND_COUNT = nameStatement(`${SLOT_CTE},${COUNTED}
 select (select slot from taken) as slot, (select used from counted) as used, ${ASYNC_COMMIT} as async`);
-// $1 entity key, $2 slot, $3 holder; with giving back $4 owner, $5 method, $6 window.
+// With a key to confirm: $9 token digest, $10 key id, $11 name, $12 business, $13 scopes as
+// stored. Nothing is taken unless the key is still exactly so, read in this statement's snapshot,
+// which is newer than the call: a key revoked before the call arrived is never admitted.
+const CHECK_TAKE_AND_COUNT = nameStatement(`${slotCte(`
+known_key as (
+  select 1 from api_keys
+  where token_hash = $9::text and id = $10::bigint and name = $11::text and business_id = $12::bigint and scopes = $13::text
+    and revoked_at is null
+),`)},${COUNTED}
+select (select slot from taken) as slot, (select used from counted) as used, exists (select 1 from known_key) as key_ok, ${ASYNC_COMMIT} as async`);
+// $1 entity key, $2 slot, $3 holder.
 const FREE = nameStatement(`
 with freed as (delete from parallel_slots where entity_key = $1 and slot = $2::int and holder = $3)
 select ${ASYNC_COMMIT} as async`);
+// $1 entity key, $2 slot, $3 holder, $4 owner, $5 method, $6 window.
 const FREE_AND_GIVE_BACK = nameStatement(`
 with freed as (delete from parallel_slots where entity_key = $1 and slot = $2::int and holder = $3),
 back as (
@@ -231,6 +258,7 @@ export class RedisParallelSlots implements ParallelSlots {
   countingWith(quota: QuotaStore): CountingSlots | null {
     if (!(quota instanceof RedisQuotaStore) || quota.redis !== this.redis) return null;
     return {
+      checksKeys: false,
       acquire: async (key, { owner, method, window }) => {
         await quota.connected();
         const holder = holderId();
