@@ -2,6 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Db } from '../storage/storage.js';
 import {
   API_KEY_PATTERN,
+  type ApiKeyCheck,
+  type ApiKeyPrincipal,
+  lastSeenApiKey,
   findApiKey,
   findOAuthToken,
   hashToken,
@@ -40,6 +43,22 @@ function parseLegacyOAuth(rest: string): { token: string; clientId: string | nul
   const token = fields.oauth_token ?? '';
   if (token === '') throw errors.unauthorized('OAuth token is not specified');
   return { token, clientId: fields.oauth_client_id ?? '' };
+}
+
+/**
+ * The Api-Key of these headers as this process last saw it, when the header is well-formed and
+ * the key was valid then; null otherwise. Not an authentication: see `lastSeenApiKey`.
+ */
+export function apiKeyGuess(headers: IncomingHttpHeaders): { principal: ApiKeyPrincipal; check: ApiKeyCheck } | null {
+  const apiKey = single(headers['api-key']);
+  if (apiKey === undefined) return null;
+  const token = apiKey.trim();
+  try {
+    checkApiKeyShape(token);
+  } catch {
+    return null;
+  }
+  return lastSeenApiKey(hashToken(token)) ?? null;
 }
 
 /**

@@ -86,12 +86,26 @@ const apiKeyByHash = prepared((db: Db, tokenHash: string) =>
   db.selectFrom('api_keys').select(['id', 'name', 'business_id', 'scopes', 'token_hash', 'revoked_at']).where('token_hash', '=', tokenHash),
 );
 
+/**
+ * A key as it was stored when last looked up: enough to confirm, inside another statement, that
+ * it is still exactly so (unrevoked, same business, scopes and name).
+ */
+export interface ApiKeyCheck {
+  tokenHash: string;
+  keyId: number;
+  name: string;
+  businessId: number;
+  scopes: string;
+}
+
+const seenKeys = new Map<string, { principal: ApiKeyPrincipal; check: ApiKeyCheck }>();
+
 export async function findApiKey(db: Db, tokenHash: string): Promise<ApiKeyPrincipal | null> {
   const [row] = await apiKeyByHash(db, tokenHash);
   if (!row) return null;
   // Digest equality already decided the lookup; compare again in constant time for defence in depth.
   if (!crypto.timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(tokenHash))) return null;
-  return {
+  const principal: ApiKeyPrincipal = {
     kind: 'api-key',
     keyId: row.id,
     name: row.name,
@@ -99,6 +113,25 @@ export async function findApiKey(db: Db, tokenHash: string): Promise<ApiKeyPrinc
     scopes: JSON.parse(row.scopes) as Scope[],
     revoked: row.revoked_at !== null,
   };
+  if (principal.revoked) seenKeys.delete(tokenHash);
+  else {
+    if (seenKeys.size >= DIGEST_CACHE_SIZE) seenKeys.clear();
+    seenKeys.set(tokenHash, { principal, check: { tokenHash, keyId: row.id, name: row.name, businessId: row.business_id, scopes: row.scopes } });
+  }
+  return principal;
+}
+
+/**
+ * The unrevoked key this digest had when last looked up in this process: a guess, never an
+ * answer. Whoever acts on it must confirm the check in the statement that admits the call, and
+ * look the key up afresh (`forgetApiKey`) when the database disagrees.
+ */
+export function lastSeenApiKey(tokenHash: string): { principal: ApiKeyPrincipal; check: ApiKeyCheck } | undefined {
+  return seenKeys.get(tokenHash);
+}
+
+export function forgetApiKey(tokenHash: string): void {
+  seenKeys.delete(tokenHash);
 }
 
 export async function findOAuthToken(db: Db, tokenHash: string): Promise<OAuthPrincipal | null> {

@@ -1,8 +1,9 @@
 import { type Clock, HOUR_MS } from '../clock.js';
 import { AppError } from '../domain/errors.js';
 import type { LimitsConfig } from '../config.js';
+import type { ApiKeyCheck } from '../domain/access.js';
 import { type QuotaStore, windowStart } from './quota.js';
-import { ParallelLimiter, type ParallelSlots } from './semaphore.js';
+import { type Count, type CountingSlots, ParallelLimiter, type ParallelSlots } from './semaphore.js';
 
 /** Whom a request is counted against: a business (cabinet) or, for OAuth without one, a user. */
 export interface LimitEntity {
@@ -43,6 +44,9 @@ export class LimitError extends AppError {
   }
 }
 
+/** The Api-Key a call was admitted on is no longer as it was last seen: look it up afresh. */
+export class StaleKeyError extends Error {}
+
 /**
  * One mechanism for every partner method: the parallel semaphore per entity, then the hourly
  * quota per (business, method). Quota is consumed by 2xx and 4xx answers; a 5xx gives it back,
@@ -50,6 +54,8 @@ export class LimitError extends AppError {
  */
 export class Limiter {
   readonly parallel: ParallelSlots;
+  /** Slot and count in one round trip (database or Redis shared by instances), when they can. */
+  private readonly counting: CountingSlots | null;
 
   constructor(
     private readonly config: LimitsConfig,
@@ -59,17 +65,29 @@ export class Limiter {
     parallel?: (limit: number) => ParallelSlots,
   ) {
     this.parallel = parallel ? parallel(config.parallel) : new ParallelLimiter(config.parallel);
+    this.counting = this.parallel.countingWith?.(quota) ?? null;
   }
 
   get enabled(): boolean {
     return this.config.enabled;
   }
 
+  /** Whether `acquire` can confirm an Api-Key in the round trip that admits the call. */
+  get checksKeys(): boolean {
+    return this.config.enabled && this.counting?.checksKeys === true;
+  }
+
   hourlyLimitOf(op: LimitedOperation): number {
     return this.config.hourly[op.operationId] ?? op.hourlyLimit;
   }
 
-  async acquire(entity: LimitEntity, businessId: number | null, op: LimitedOperation): Promise<Ticket> {
+  /**
+   * With `check` (only where `checksKeys`): throws `StaleKeyError`, having taken nothing, unless
+   * the Api-Key is still as checked when the call is admitted.
+   */
+  async acquire(entity: LimitEntity, businessId: number | null, op: LimitedOperation, check?: ApiKeyCheck): Promise<Ticket> {
+    // Limits turned off since the key was guessed: nothing here can confirm it.
+    if (check && !this.checksKeys) throw new StaleKeyError();
     const window = windowStart(this.clock.now());
     const limit = this.hourlyLimitOf(op);
     const untilMs = window + HOUR_MS;
@@ -79,21 +97,28 @@ export class Limiter {
     }
     const entityKey = `${entity.kind}:${entity.id}`;
     const quotaOwner = businessId ?? -entity.id;
-    const slot = await this.parallel.tryAcquire(entityKey);
+    let slot: string | null;
+    let used = 0;
+    if (this.counting) {
+      const taken = await this.counting.acquire(entityKey, { owner: quotaOwner, method: op.operationId, window }, check);
+      if (taken === 'stale') throw new StaleKeyError();
+      slot = taken?.slot ?? null;
+      used = taken?.used ?? 0;
+    } else slot = await this.parallel.tryAcquire(entityKey);
     if (slot === null) {
       const headers = await this.peek(quotaOwner, op);
       throw new LimitError('PARALLEL_LIMIT', { limit: this.parallel.limit, entity: entity.kind, id: entity.id }, headers);
     }
-    let used: number;
-    try {
-      used = await this.quota.take(quotaOwner, op.operationId, window);
-    } catch (e) {
-      await Promise.resolve(this.parallel.release(entityKey, slot)).catch(() => {});
-      throw e;
+    if (!this.counting) {
+      try {
+        used = await this.quota.take(quotaOwner, op.operationId, window);
+      } catch (e) {
+        await Promise.resolve(this.parallel.release(entityKey, slot)).catch(() => {});
+        throw e;
+      }
     }
     if (used > limit) {
-      await this.parallel.release(entityKey, slot);
-      await this.quota.giveBack(quotaOwner, op.operationId, window);
+      await this.free(entityKey, slot, { owner: quotaOwner, method: op.operationId, window });
       throw new LimitError(
         'HOURLY_LIMIT',
         { limit, period: '1 hour', resource: op.resource, entity: entity.kind, id: entity.id },
@@ -131,9 +156,13 @@ export class Limiter {
     ticket.slot = null;
     const giveBack = ticket.counted && (statusCode >= 500 || statusCode === 420) && ticket.businessId !== null;
     ticket.counted = false;
-    await Promise.all([
-      entityKey && slot ? this.parallel.release(entityKey, slot) : undefined,
-      giveBack ? this.quota.giveBack(ticket.businessId!, ticket.method, ticket.window) : undefined,
-    ]);
+    const back = giveBack ? { owner: ticket.businessId!, method: ticket.method, window: ticket.window } : null;
+    if (entityKey && slot) await this.free(entityKey, slot, back);
+    else if (back) await this.quota.giveBack(back.owner, back.method, back.window);
+  }
+
+  private async free(entityKey: string, slot: string, giveBack: Count | null): Promise<void> {
+    if (this.counting) return this.counting.release(entityKey, slot, giveBack);
+    await Promise.all([this.parallel.release(entityKey, slot), giveBack ? this.quota.giveBack(giveBack.owner, giveBack.method, giveBack.window) : undefined]);
   }
 }

@@ -34,7 +34,12 @@ export interface QuotaStore {
  * PostgreSQL database.
  */
 export class SqlQuotaStore implements QuotaStore {
-  constructor(private readonly storage: Storage) {}
+  /** Where the counters are, for slots that count in the same statement (semaphore.ts). */
+  readonly db;
+
+  constructor(private readonly storage: Storage) {
+    this.db = storage.db;
+  }
 
   async take(businessId: number, method: string, window: number): Promise<number> {
     const r = await sql<{ used: number }>`

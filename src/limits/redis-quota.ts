@@ -4,6 +4,9 @@ import { HOUR_MS } from '../clock.js';
 import type { QuotaStore, QuotaUsage } from './quota.js';
 import { type IncidentLog, OutageError } from '../storage/outage.js';
 
+/** A counter outlives its window by a minute. */
+const QUOTA_TTL_SEC = HOUR_MS / 1000 + 60;
+
 /**
  * Hourly counters in Redis, shared by every ymchat instance that points at it. One key per
  * (business, method, window); it expires with its window, so no cleanup is needed.
@@ -43,12 +46,20 @@ export class RedisQuotaStore implements QuotaStore {
       storeClient: this.redis,
       keyPrefix: prefix,
       points: Number.MAX_SAFE_INTEGER,
-      duration: HOUR_MS / 1000 + 60,
+      duration: QUOTA_TTL_SEC,
     });
   }
 
   private key(businessId: number, method: string, window: number): string {
     return `${businessId}:${method}:${window}`;
+  }
+
+  /**
+   * The counter's full Redis key and lifetime, for a script that counts a call together with
+   * something else (the parallel slot) in one round trip, as `take` would.
+   */
+  counterOf(businessId: number, method: string, window: number): { key: string; ttlSec: number } {
+    return { key: this.counter.getKey(this.key(businessId, method, window)), ttlSec: QUOTA_TTL_SEC };
   }
 
   /** Waits (bounded) until connected, so the first requests after start do not see an outage. */
@@ -66,7 +77,7 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   /** Before the first connection, calls wait for it (bounded); afterwards they fail fast. */
-  private async connected(): Promise<void> {
+  async connected(): Promise<void> {
     if (!this.everReady) await this.ready(this.timeoutMs);
   }
 

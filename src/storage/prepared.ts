@@ -1,6 +1,23 @@
 import { type Compilable, CompiledQuery } from 'kysely';
 import type { Db } from './storage.js';
 
+const names = new Map<string, string>();
+
+/**
+ * Marks a statement text as worth a named prepared statement on PostgreSQL: each connection
+ * parses and plans it once, then only binds new values (planning a CTE costs more than running
+ * it). For hot statements of fixed text whose tables keep their shape.
+ */
+export function nameStatement(text: string): string {
+  if (!names.has(text)) names.set(text, `ym_${names.size + 1}`);
+  return text;
+}
+
+/** The prepared statement's name for a statement text, if it has one. */
+export function statementName(text: string): string | undefined {
+  return names.get(text);
+}
+
 /**
  * A query built and compiled once per database, then run with new parameter values: on hot paths
  * Kysely's building and compiling cost more than the query itself. The builder must use each
@@ -15,7 +32,7 @@ export function prepared<A extends unknown[], R>(build: (db: Db, ...args: A) => 
       if (q.parameters.length !== args.length || q.parameters.some((p, i) => p !== args[i])) {
         throw new Error(`prepared query must use its arguments once each, in order: ${q.sql}`);
       }
-      sql = q.sql;
+      sql = nameStatement(q.sql);
       compiled.set(db, sql);
     }
     const result = await db.executeQuery<R>(CompiledQuery.raw(sql, args));
@@ -38,6 +55,7 @@ export function preparedList<T, R>(build: (db: Db, values: readonly T[]) => Comp
       if (q.parameters.length !== values.length || q.parameters.some((p, i) => p !== values[i])) {
         throw new Error(`prepared list query must use its values once each, in order: ${q.sql}`);
       }
+      // Not named on PostgreSQL: one statement per list length would pile up in every connection.
       sql = q.sql;
       byLength.set(values.length, sql);
     }

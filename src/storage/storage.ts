@@ -10,6 +10,7 @@ import { type ChangeFeed, localFeed, postgresFeed } from './changes.js';
 
 export type { Db, Dialect } from './db.js';
 import type { Db, Dialect } from './db.js';
+import { statementName } from './prepared.js';
 
 export interface Storage {
   db: Db;
@@ -106,6 +107,15 @@ function withStatementCache(handle: SqliteDatabase.Database): SqliteDatabase.Dat
   });
 }
 
+/** Statements marked by `nameStatement` run as named prepared statements on this client. */
+function namePreparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, callback?: unknown) => {
+    const name = typeof text === 'string' && Array.isArray(values) ? statementName(text) : undefined;
+    return name === undefined ? query(text, values, callback) : query({ text, values, name }, callback);
+  };
+}
+
 async function openPostgres(opts: StorageOptions): Promise<Storage> {
   const types = {
     getTypeParser: ((oid: number, format?: string) =>
@@ -150,6 +160,7 @@ async function openPostgres(opts: StorageOptions): Promise<Storage> {
     // listener: its backend's termination would be an unhandled 'error'. The statement in flight
     // fails on its own and the pool discards the broken client.
     client.on('error', (err) => incidents.failure('database', err));
+    namePreparedStatements(client);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (opts.reset) await dropAll(db);

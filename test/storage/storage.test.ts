@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { dialects, noteSkippedPostgres, openTestStorage, type TestStorage } from '../helpers/app.js';
 import { DEMO, seedDemo, isEmpty } from '../../src/domain/demo.js';
 import { getChat } from '../../src/domain/chats.js';
@@ -51,6 +52,16 @@ for (const dialect of dialects()) {
       const key = await findApiKey(s.storage.db, hashToken(DEMO.keys.readOnly));
       expect(key).toMatchObject({ businessId: DEMO.businessId, scopes: ['all-methods:read-only'], revoked: false });
       expect(await findApiKey(s.storage.db, hashToken(DEMO.keys.readOnly + 'x'))).toBeNull();
+    });
+
+    it.runIf(dialect === 'postgres')('hot queries run as named prepared statements, planned once per connection', async () => {
+      // One connection of the pool, so the lookup and the check meet in one session.
+      const names = await s.storage.db.connection().execute(async (conn) => {
+        await findApiKey(conn, hashToken(DEMO.keys.readOnly));
+        const r = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(conn);
+        return r.rows.map((row) => row.name);
+      });
+      expect(names.some((n) => n.startsWith('ym_'))).toBe(true);
     });
 
     it('the quota counter is one atomic upsert: concurrent takes never lose a count', async () => {

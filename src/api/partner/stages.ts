@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatRfc822 } from '../../clock.js';
-import type { Principal, Scope } from '../../domain/access.js';
+import { type ApiKeyCheck, forgetApiKey, type Principal, type Scope } from '../../domain/access.js';
 import { AppError, errors } from '../../domain/errors.js';
-import { LimitError, type LimitedOperation, type RateHeaders, type Ticket } from '../../limits/limiter.js';
+import { LimitError, type LimitedOperation, type RateHeaders, StaleKeyError, type Ticket } from '../../limits/limiter.js';
 import type { Services } from '../../services.js';
-import { authenticate, canSeeBusiness, checkBusinessHeader, hasAnyScope } from '../auth.js';
+import { apiKeyGuess, authenticate, canSeeBusiness, checkBusinessHeader, hasAnyScope } from '../auth.js';
 
 /**
  * The stages a partner call passes before its handler, each deciding one thing. They run in the
@@ -17,6 +17,8 @@ declare module 'fastify' {
     ymPrincipal?: Principal;
     /** The business the call is about, resolved once by the business stage (null: none, e.g. an OAuth getCampaigns). */
     ymBusinessId?: number | null;
+    /** An Api-Key taken as last seen, for the limits stage to confirm (see `authenticateStage`). */
+    ymKeyCheck?: ApiKeyCheck;
   }
 }
 
@@ -59,9 +61,39 @@ export function answeredBusinessOf(req: FastifyRequest): number | null {
   return pathBusinessOf(req) ?? (p?.kind === 'api-key' ? p.businessId : null);
 }
 
-/** Who is calling: 401/403 for missing, malformed, unknown or revoked credentials. */
+/**
+ * Who is calling: 401/403 for missing, malformed, unknown or revoked credentials.
+ *
+ * Where the limits' statement can confirm a key (PostgreSQL), an Api-Key seen before is not
+ * looked up here: the call goes on with the key as it was, and the statement that admits it
+ * takes nothing unless the key is still so (unrevoked, same business, scopes and name). That is
+ * only done when the key as it was passes every stage before the limits, so no answer is ever
+ * decided on it; should the database disagree, the limits stage looks the key up and runs
+ * these stages again (`limitsStage`).
+ */
 export async function authenticateStage(ctx: StageContext): Promise<void> {
+  const guess = ctx.services.limiter.checksKeys ? apiKeyGuess(ctx.req.headers) : null;
+  if (guess !== null && passesStagesBeforeLimits(ctx, guess.principal)) {
+    ctx.req.ymKeyCheck = guess.check;
+    return;
+  }
   ctx.req.ymPrincipal = await authenticate(ctx.services.storage.db, ctx.req.headers);
+}
+
+/** Whether the stages after authentication would let this principal through (they are pure). */
+function passesStagesBeforeLimits(ctx: StageContext, principal: Principal): boolean {
+  ctx.req.ymPrincipal = principal;
+  try {
+    businessHeaderStage(ctx);
+    scopeStage(ctx);
+    businessStage(ctx);
+    return true;
+  } catch {
+    ctx.req.ymPrincipal = undefined;
+    ctx.req.ymBusinessId = undefined;
+    ctx.headerBusiness = null;
+    return false;
+  }
 }
 
 /** `X-Business-Id`: well-formed and equal to the path's business (400), checked before the scope. */
@@ -103,13 +135,29 @@ export async function limitsStage(ctx: StageContext): Promise<void> {
   const principal = req.ymPrincipal!;
   const entity =
     businessId !== null ? { kind: 'businessId' as const, id: businessId } : { kind: 'userId' as const, id: principal.kind === 'oauth' ? principal.userId : 0 };
+  const check = req.ymKeyCheck;
+  req.ymKeyCheck = undefined;
   try {
-    req.ymTicket = await services.limiter.acquire(entity, businessId, op);
+    req.ymTicket = await services.limiter.acquire(entity, businessId, op, check);
   } catch (e) {
+    if (e instanceof StaleKeyError) return freshLimitsStage(ctx, check!);
     if (e instanceof LimitError && e.headers) setRateHeaders(reply, e.headers);
     throw e;
   }
   if (req.ymTicket.headers) setRateHeaders(reply, req.ymTicket.headers);
+}
+
+/** The key changed since it was last seen: the stages from authentication on, with it looked up. */
+async function freshLimitsStage(ctx: StageContext, check: ApiKeyCheck): Promise<void> {
+  forgetApiKey(check.tokenHash);
+  ctx.req.ymPrincipal = undefined;
+  ctx.req.ymBusinessId = undefined;
+  ctx.headerBusiness = null;
+  ctx.req.ymPrincipal = await authenticate(ctx.services.storage.db, ctx.req.headers);
+  businessHeaderStage(ctx);
+  scopeStage(ctx);
+  businessStage(ctx);
+  await limitsStage(ctx);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
