@@ -1,5 +1,5 @@
 import { type Compilable, CompiledQuery } from 'kysely';
-import type { Db } from './storage.js';
+import type { Db } from './db.js';
 
 const names = new Map<string, string>();
 
