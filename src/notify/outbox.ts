@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { formatUtc } from '../clock.js';
 import type { Db, Storage } from '../storage/storage.js';
-import { opsOf, unplanned } from '../storage/dialect-ops.js';
+import { opsOf } from '../storage/dialect-ops.js';
 import { nameStatement } from '../storage/prepared.js';
 import { retryAt } from './schedule.js';
 import type { AttemptResult } from './send.js';
@@ -60,15 +60,15 @@ function dueHeads(db: Db, nowMs: number, { subscriptionId, exclude = [] }: HeadF
             .selectFrom('deliveries as h')
             .select((e) => e.fn.min<number>('h.id').as('head'))
             .whereRef('h.subscription_id', '=', 's.id')
-            .where('h.state', '=', unplanned('PENDING')),
+            .where('h.state', '=', 'PENDING'),
         ),
       ),
     )
-    .where('s.enabled', '=', unplanned(1))
-    .where('d.state', '=', unplanned('PENDING'))
+    .where('s.enabled', '=', 1)
+    .where('d.state', '=', 'PENDING')
     .where('d.next_attempt_at', '<=', nowMs)
     .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', ops.realNowMs())]));
-  if (subscriptionId !== undefined) q = q.where('s.id', '=', unplanned(subscriptionId));
+  if (subscriptionId !== undefined) q = q.where('s.id', '=', subscriptionId);
   if (exclude.length > 0) q = q.where('s.id', 'not in', exclude);
   return q;
 }
@@ -80,7 +80,7 @@ function dueHeads(db: Db, nowMs: number, { subscriptionId, exclude = [] }: HeadF
 async function claimHeads(db: Db, owner: string, nowMs: number, limit: number, filter: HeadFilter): Promise<Claim[]> {
   const ops = opsOf(db);
   // Rows another instance is claiming right now are skipped, not waited for.
-  const pick = ops.lockSkipLocked(dueHeads(db, nowMs, filter).select('d.id').orderBy('d.next_attempt_at').orderBy('d.id').limit(unplanned(limit)), 'd');
+  const pick = ops.lockSkipLocked(dueHeads(db, nowMs, filter).select('d.id').orderBy('d.next_attempt_at').orderBy('d.id').limit(limit), 'd');
   const rows = await db
     .updateTable('deliveries')
     .set({ claimed_by: owner, claimed_until: sql<number>`${ops.realNowMs()} + ${LEASE_MS}` })

@@ -70,19 +70,6 @@ const sqlite: DialectOps = {
   combinesWrites: false,
 };
 
-/**
- * A bound number or string the query planner does not read. SQLite (built with STAT4, as
- * better-sqlite3 is) prepares a statement again on every run when a bound value could change its
- * plan — a LIMIT, or an equality on an index column that decides an ORDER BY or min(): some
- * 30–50 µs each time, more than the query itself. Behind a cast the value is an ordinary
- * expression, evaluated once per run; on PostgreSQL the cast changes nothing.
- */
-export function unplanned(value: number): RawBuilder<number>;
-export function unplanned(value: string): RawBuilder<string>;
-export function unplanned(value: number | string): RawBuilder<number | string> {
-  return typeof value === 'number' ? sql<number>`cast(${value} as bigint)` : sql<string>`cast(${value} as text)`;
-}
-
 /** The operations of the database behind `db` (a Kysely instance or a transaction of one). */
 export function opsOf(db: Db): DialectOps {
   return db.getExecutor().adapter instanceof PostgresAdapter ? postgres : sqlite;

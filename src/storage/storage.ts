@@ -11,6 +11,7 @@ import { type ChangeFeed, localFeed, postgresFeed } from './changes.js';
 export type { Db, Dialect } from './db.js';
 import type { Db, Dialect } from './db.js';
 import { statementName } from './prepared.js';
+import { opaqueParameters } from './opaque-parameters.js';
 
 export interface Storage {
   db: Db;
@@ -85,14 +86,15 @@ const STATEMENT_CACHE_SIZE = 256;
 /**
  * Kysely prepares every SQLite query anew; on the hot paths preparing costs more than running.
  * Queries are used one at a time (Kysely's single-connection mutex), so a prepared statement can
- * be reused for the same SQL text.
+ * be reused for the same SQL text. Its parameters are made opaque to the planner, or SQLite would
+ * prepare it again on most runs anyway (see opaque-parameters.ts).
  */
 function withStatementCache(handle: SqliteDatabase.Database): SqliteDatabase.Database {
   const cache = new Map<string, SqliteDatabase.Statement>();
   const prepare = (source: string) => {
     let stmt = cache.get(source);
     if (!stmt) {
-      stmt = handle.prepare(source);
+      stmt = handle.prepare(opaqueParameters(source));
       // Schema changes (migrations, reset) invalidate nothing here: SQLite re-prepares internally.
       if (cache.size < STATEMENT_CACHE_SIZE) cache.set(source, stmt);
     }

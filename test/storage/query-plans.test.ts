@@ -7,6 +7,7 @@ import { chatByIdQuery } from '../../src/domain/chats.js';
 import { messagePageQuery, messageQuery } from '../../src/domain/messages.js';
 import { CHAT_STATUSES } from '../../src/domain/model.js';
 import type { Storage } from '../../src/storage/storage.js';
+import { opaqueParameters } from '../../src/storage/opaque-parameters.js';
 
 noteSkippedPostgres();
 const T = Date.parse('2026-11-21T07:00:00Z');
@@ -45,11 +46,14 @@ async function fill(storage: Storage): Promise<void> {
   await db.executeQuery(CompiledQuery.raw('analyze'));
 }
 
-/** The plan as text lines: SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN with sequential scans priced out. */
+/**
+ * The plan as text lines: SQLite's EXPLAIN QUERY PLAN of the text the storage layer runs (its
+ * parameters opaque to the planner), PostgreSQL's EXPLAIN with sequential scans priced out.
+ */
 async function planOf(storage: Storage, query: Compilable<unknown>): Promise<string[]> {
   const q = query.compile();
   if (storage.sqlite) {
-    return (storage.sqlite.prepare(`explain query plan ${q.sql}`).all(...(q.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail);
+    return (storage.sqlite.prepare(`explain query plan ${opaqueParameters(q.sql)}`).all(...(q.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail);
   }
   return storage.db.transaction().execute(async (trx) => {
     await trx.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
