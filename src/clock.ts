@@ -92,10 +92,27 @@ export const DAY_MS = 24 * HOUR_MS;
 
 const MSK_OFFSET_MS = 3 * HOUR_MS;
 
-/** REST timestamps: ISO 8601, second precision, Moscow offset (as Market's examples). */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+let mskDay = NaN;
+let mskDayText = '';
+
+/**
+ * REST timestamps: ISO 8601, second precision, Moscow offset (as Market's examples). Every chat
+ * and message in an answer carries one or two, so the date part is kept for the day last seen and
+ * the time of day is composed by hand (a Date and toISOString per value cost more than the read).
+ */
 export function formatMsk(ms: number): string {
-  const d = new Date(Math.floor(ms / 1000) * 1000 + MSK_OFFSET_MS);
-  return d.toISOString().slice(0, 19) + '+03:00';
+  const seconds = Math.floor(ms / 1000) + MSK_OFFSET_MS / 1000;
+  const day = Math.floor(seconds / 86_400);
+  if (day !== mskDay) {
+    const iso = new Date(day * DAY_MS).toISOString();
+    // Years beyond four digits are written as Date writes them.
+    if (iso.indexOf('T') !== 10) return new Date(seconds * 1000).toISOString().slice(0, 19) + '+03:00';
+    mskDay = day;
+    mskDayText = iso.slice(0, 11);
+  }
+  const t = seconds - day * 86_400;
+  return `${mskDayText}${TWO_DIGITS[Math.floor(t / 3600)]}:${TWO_DIGITS[Math.floor(t / 60) % 60]}:${TWO_DIGITS[t % 60]}+03:00`;
 }
 
 /** Notification timestamps: UTC with milliseconds, as Market's notification examples. */
