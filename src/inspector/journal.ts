@@ -1,5 +1,8 @@
 import type { InspectorConfig } from '../config.js';
+import type { Insertable } from 'kysely';
 import type { Db } from '../storage/storage.js';
+import { preparedList } from '../storage/prepared.js';
+import type { RequestLogTable } from '../storage/schema.js';
 
 /**
  * The request inspector's journal: every partner API call, kept per business up to a bound.
@@ -149,41 +152,57 @@ export class RequestJournal {
 
   private async write(batch: CallSeen[]): Promise<void> {
     const max = this.config.bodyBytes;
-    const rows = batch.map((c) => {
-      const err = c.status >= 400 ? errorOf(c.responseBody) : { code: null, message: null };
-      return {
-        business_id: c.businessId,
-        at: c.at,
-        clock_at: c.clockAt,
-        method: c.method,
-        path: c.path,
-        operation_id: c.operationId,
-        key_name: c.keyName,
-        status: c.status,
-        error_code: err.code,
-        error_message: err.message,
-        latency_ms: Math.round(c.latencyMs * 100) / 100,
-        rate_limit: c.rateLimit ? JSON.stringify(c.rateLimit) : null,
-        chat_id: chatIdOf(c),
-        request_body: bodyText(c.requestBody, max),
-        response_body: bodyText(c.responseBody, max),
-      };
-    });
     // Trimming walks the business's newest N ids, so it runs once per 5% of N new calls, not per
     // batch: the journal may hold up to 5% more than N for a moment.
     const every = Math.ceil(this.config.perBusiness / 20);
-    for (const r of rows) this.sinceTrim.set(r.business_id, (this.sinceTrim.get(r.business_id) ?? 0) + 1);
-    const due = [...this.sinceTrim].filter(([, n]) => n >= every).map(([b]) => b);
-    await this.db()
-      .transaction()
-      .execute(async (trx) => {
-        for (let i = 0; i < rows.length; i += 100) await trx.insertInto('request_log').values(rows.slice(i, i + 100)).execute();
-        for (const b of due) await trimBusiness(trx, b, this.config.perBusiness);
-      });
-    for (const b of due) this.sinceTrim.delete(b);
+    // A slice at a time, each its own statement, the event loop let through in between: a batch
+    // written in one go held every answer waiting meanwhile (p99 of reads rose from 3 to 13 ms).
+    for (let start = 0; start < batch.length; start += SLICE) {
+      if (start > 0) await nextTurn();
+      const values: unknown[] = [];
+      for (const c of batch.slice(start, start + SLICE)) {
+        const err = c.status >= 400 ? errorOf(c.responseBody) : { code: null, message: null };
+        values.push(
+          c.businessId, c.at, c.clockAt, c.method, c.path, c.operationId, c.keyName, c.status, err.code, err.message,
+          Math.round(c.latencyMs * 100) / 100, c.rateLimit ? JSON.stringify(c.rateLimit) : null, chatIdOf(c),
+          bodyText(c.requestBody, max), bodyText(c.responseBody, max),
+        );
+        this.sinceTrim.set(c.businessId, (this.sinceTrim.get(c.businessId) ?? 0) + 1);
+      }
+      await insertCalls(this.db(), values);
+    }
+    for (const [businessId, n] of [...this.sinceTrim]) {
+      if (n < every) continue;
+      await nextTurn();
+      await trimBusiness(this.db(), businessId, this.config.perBusiness);
+      this.sinceTrim.delete(businessId);
+    }
     this.onStored();
   }
 }
+
+/** Calls written per statement (15 values each). */
+const SLICE = 100;
+const COLUMNS = [
+  'business_id', 'at', 'clock_at', 'method', 'path', 'operation_id', 'key_name', 'status', 'error_code', 'error_message',
+  'latency_ms', 'rate_limit', 'chat_id', 'request_body', 'response_body',
+] as const;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Inserts calls given as their column values in COLUMNS order, one call after another. */
+const insertCalls = preparedList((db: Db, values: readonly unknown[]) => {
+  const rows: Record<string, unknown>[] = [];
+  for (let i = 0; i < values.length; i += COLUMNS.length) {
+    const row: Record<string, unknown> = {};
+    COLUMNS.forEach((column, j) => (row[column] = values[i + j]));
+    rows.push(row);
+  }
+  return db.insertInto('request_log').values(rows as unknown as Insertable<RequestLogTable>[]);
+});
+
+/** Rows deleted per statement when trimming, the event loop let through in between. */
+const TRIM_SLICE = 200;
 
 /** Keeps the newest `keep` calls of one business (the calls without a business count as one). */
 async function trimBusiness(db: Db, businessId: number | null, keep: number): Promise<void> {
@@ -194,7 +213,13 @@ async function trimBusiness(db: Db, businessId: number | null, keep: number): Pr
     .limit(1)
     .offset(keep)
     .executeTakeFirst();
-  if (edge) await scoped(db.deleteFrom('request_log')).where('id', '<=', edge.id).execute();
+  if (!edge) return;
+  for (;;) {
+    const slice = scoped(db.selectFrom('request_log').select('id')).where('id', '<=', edge.id).orderBy('id').limit(TRIM_SLICE);
+    const res = await db.deleteFrom('request_log').where('id', 'in', slice).executeTakeFirst();
+    if (Number(res.numDeletedRows) < TRIM_SLICE) return;
+    await nextTurn();
+  }
 }
 
 export interface RequestFilter {
