@@ -93,11 +93,15 @@ function withStatementCache(handle: SqliteDatabase.Database): SqliteDatabase.Dat
   const cache = new Map<string, SqliteDatabase.Statement>();
   const prepare = (source: string) => {
     let stmt = cache.get(source);
-    if (!stmt) {
+    if (stmt) {
+      // Least recently used goes first: a full cache must not shut out a statement that turns hot later.
+      cache.delete(source);
+    } else {
       stmt = handle.prepare(opaqueParameters(source));
       // Schema changes (migrations, reset) invalidate nothing here: SQLite re-prepares internally.
-      if (cache.size < STATEMENT_CACHE_SIZE) cache.set(source, stmt);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
     }
+    cache.set(source, stmt);
     return stmt;
   };
   return new Proxy(handle, {
