@@ -1,7 +1,9 @@
-// `npm run bench:scale`: every operation on the demo data and on a large database built by SQL
-// generation (1M chats, 5M messages, one chat of 200k), latency compared (target ±20 %) and
+// `npm run bench:scale`: every operation on a small database and on a large one, both built by SQL
+// generation (the demo plus 5k chats and a chat of 1k messages; 1M chats, 5M messages, one chat of
+// 200k), latency compared (target ±20 %) and
 // checked for event-loop blocking (≤ 5 ms); the outbox drain rate; RSS after a minute of mixed load.
 // Env: BENCH_SCALE_CHATS (1000000), BENCH_SCALE_MESSAGES (5000000), BENCH_SCALE_BIG_CHAT (200000),
+// BENCH_SCALE_SMALL_CHATS (5000), BENCH_SCALE_SMALL_BIG_CHAT (1000),
 // BENCH_SCALE_REQUESTS (200 per operation), BENCH_RSS_SECONDS (60), BENCH_PG_URL (also measure on
 // PostgreSQL), BENCH_SCALE_RESULT; the drain's own settings are in bench/drain.mjs (BENCH_DRAIN…).
 import fs from 'node:fs';
@@ -12,13 +14,19 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { BUSINESS, KEY, compareWithPrevious, cpuMicros, fmt, load, median, rssMb, start, table } from './lib.mjs';
 import { BIG_CHAT, FIRST_GENERATED_CHAT, buildScaleDb } from './scale-data.mjs';
-import { openStorage } from '../dist/storage/storage.js';
-import { seedDemo } from '../dist/domain/demo.js';
 import { drainBench } from './drain.mjs';
 
 const CHATS = Number(process.env.BENCH_SCALE_CHATS ?? 1_000_000);
 const MESSAGES = Number(process.env.BENCH_SCALE_MESSAGES ?? 5_000_000);
 const BIG = Number(process.env.BENCH_SCALE_BIG_CHAT ?? 200_000);
+// The small side: every page as full as at scale (the demo's own pages hold 0–6 chats, and a full
+// page costs more by its size alone), so the comparison shows only what grows with the data.
+const SMALL = {
+  chats: Number(process.env.BENCH_SCALE_SMALL_CHATS ?? 5000),
+  bigChat: Number(process.env.BENCH_SCALE_SMALL_BIG_CHAT ?? 1000),
+};
+SMALL.messages = SMALL.bigChat + SMALL.chats;
+const LARGE = { chats: CHATS, messages: MESSAGES, bigChat: BIG };
 const REQUESTS = Number(process.env.BENCH_SCALE_REQUESTS ?? 200);
 const RSS_SECONDS = Number(process.env.BENCH_RSS_SECONDS ?? 60);
 const CPU_SECONDS = Number(process.env.BENCH_SCALE_CPU_SECONDS ?? 2);
@@ -30,7 +38,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ymchat-scale-'));
 const log = (...a) => console.log(...a);
 
 /** Every operation, with the shapes that used to grow with the data (filters, deep pages). */
-function operations() {
+function operations(size) {
   const deep = FIRST_GENERATED_CHAT + 1000;
   const chats = (name, body, q = '') => ({ name: `getChats ${name}`, method: 'POST', path: `${BIZ}/chats?limit=20${q}`, body });
   return [
@@ -46,7 +54,7 @@ function operations() {
     chats('orderIds', { orderIds: [3000001, 20000000 + 500010] }),
     { name: 'getChatMessage', method: 'GET', path: `${BIZ}/chats/message?chatId=${BIG_CHAT}&messageId=1` },
     { name: 'getChatHistory first page', method: 'POST', path: `${BIZ}/chats/history?chatId=${BIG_CHAT}&limit=20`, body: {} },
-    { name: 'getChatHistory deep page', method: 'POST', path: `${BIZ}/chats/history?chatId=${BIG_CHAT}&limit=20`, body: { messageIdFrom: Math.max(1, BIG - 10) } },
+    { name: 'getChatHistory deep page', method: 'POST', path: `${BIZ}/chats/history?chatId=${BIG_CHAT}&limit=20`, body: { messageIdFrom: Math.max(1, size.bigChat - 10) } },
     { name: 'getCampaigns', method: 'GET', path: '/v2/campaigns' },
     { name: 'createChat (existing)', method: 'POST', path: `${BIZ}/chats/new`, body: { context: { type: 'ORDER', id: 3000001 } } },
     { name: 'sendMessageToChat', method: 'POST', path: `${BIZ}/chats/message?chatId=5000002`, body: { message: 'scale' } },
@@ -99,18 +107,19 @@ async function serve(dataDir, extra = [], nodeFlags = []) {
 }
 
 /** Both sizes served at once, each operation measured on one then the other, so both see the same machine. */
-async function measureBoth(demoDir, bigDir, extraDemo = [], extraBig = extraDemo) {
-  const demo = await serve(demoDir, extraDemo);
+async function measureBoth(smallDir, bigDir, extraSmall = [], extraBig = extraSmall) {
+  const smallServer = await serve(smallDir, extraSmall);
   const big = await serve(bigDir, extraBig);
   const small = {};
   const large = {};
   try {
-    for (const op of operations()) {
-      small[op.name] = await latency(demo, op);
-      large[op.name] = await latency(big, op);
+    const atScale = new Map(operations(LARGE).map((op) => [op.name, op]));
+    for (const op of operations(SMALL)) {
+      small[op.name] = await latency(smallServer, op);
+      large[op.name] = await latency(big, atScale.get(op.name));
     }
   } finally {
-    await demo.stop();
+    await smallServer.stop();
     await big.stop();
   }
   return { small, large };
@@ -119,25 +128,25 @@ async function measureBoth(demoDir, bigDir, extraDemo = [], extraBig = extraDemo
 const results = {};
 const verdicts = [];
 
-async function sizeComparison(label, demoDir, bigDir, extra = []) {
-  log(`\n${label}: every operation, ${REQUESTS} sequential requests each, demo data vs ${CHATS} chats / ${MESSAGES} messages`);
-  const { small, large: big } = await measureBoth(demoDir, bigDir, extra);
+async function sizeComparison(label, smallDir, bigDir, extra = []) {
+  log(`\n${label}: every operation, ${REQUESTS} sequential requests each, ${SMALL.chats} chats / ${SMALL.messages} messages vs ${CHATS} chats / ${MESSAGES} messages`);
+  const { small, large: big } = await measureBoth(smallDir, bigDir, extra);
   const rows = [];
   for (const name of Object.keys(small)) {
     const a = small[name];
     const b = big[name];
     const change = b.cpuUs / a.cpuUs - 1;
-    results[`${label}: ${name}`] = { demoP50: a.p50, largeP50: b.p50, largeP99: b.p99, demoCpuUs: a.cpuUs, largeCpuUs: b.cpuUs, change };
+    results[`${label}: ${name}`] = { smallP50: a.p50, largeP50: b.p50, largeP99: b.p99, smallCpuUs: a.cpuUs, largeCpuUs: b.cpuUs, change };
     rows.push([name, fmt(a.p50, 2), fmt(b.p50, 2), fmt(b.p99, 2), fmt(a.cpuUs, 0), fmt(b.cpuUs, 0), `${change >= 0 ? '+' : ''}${fmt(change * 100, 0)}%`, a.bad + b.bad]);
-    verdicts.push([`${label}: ${name} at scale within ±20 % of demo (CPU/request)`, Math.abs(change) <= 0.2, `${fmt(change * 100, 0)}%`]);
+    verdicts.push([`${label}: ${name} at scale within ±20 % of small (CPU/request)`, Math.abs(change) <= 0.2, `${fmt(change * 100, 0)}%`]);
     verdicts.push([`${label}: ${name} blocks the event loop ≤ 5 ms (CPU/request at scale)`, b.cpuUs <= 5000, `${fmt(b.cpuUs / 1000, 2)} ms; wall p99 ${fmt(b.p99, 2)} ms`]);
   }
-  log(table(['operation', 'demo p50 ms', 'large p50 ms', 'large p99 ms', 'demo µs/req', 'large µs/req', 'change', 'bad'], rows));
+  log(table(['operation', 'small p50 ms', 'large p50 ms', 'large p99 ms', 'small µs/req', 'large µs/req', 'change', 'bad'], rows));
 }
 
 async function rssUnderLoad(dataDir, nodeFlags) {
   const server = await serve(dataDir, [], nodeFlags);
-  const reqs = operations().map((op) => ({
+  const reqs = operations(LARGE).map((op) => ({
     method: op.method, path: op.path,
     ...(op.body !== undefined ? { body: JSON.stringify(op.body), headers: { 'content-type': 'application/json' } } : {}),
   }));
@@ -152,39 +161,35 @@ async function rssUnderLoad(dataDir, nodeFlags) {
 
 // --- run ---
 log(`ymchat bench:scale: ${os.cpus().length} cores, node ${process.version}`);
-const demoDir = path.join(tmp, 'demo');
-const s0 = await openStorage({ database: 'sqlite', dataDir: demoDir });
-await seedDemo(s0, Date.now());
-await s0.close();
+const smallDir = path.join(tmp, 'small');
+await buildScaleDb({ dataDir: smallDir, ...SMALL });
 const bigDir = path.join(tmp, 'large');
 log(`Building ${CHATS} chats / ${MESSAGES} messages (${BIG} in chat ${BIG_CHAT}) on SQLite…`);
 await buildScaleDb({ dataDir: bigDir, chats: CHATS, messages: MESSAGES, bigChat: BIG, log });
 log(`  file: ${(fs.statSync(path.join(bigDir, 'ymchat.sqlite')).size / 1e6).toFixed(0)} MB`);
 
-await sizeComparison('SQLite', demoDir, bigDir);
+await sizeComparison('SQLite', smallDir, bigDir);
 
 if (process.env.BENCH_PG_URL) {
   const admin = new pg.Client({ connectionString: process.env.BENCH_PG_URL });
   await admin.connect();
-  const schemas = [`ymchat_scale_demo_${process.pid}`, `ymchat_scale_large_${process.pid}`];
+  const schemas = [`ymchat_scale_small_${process.pid}`, `ymchat_scale_large_${process.pid}`];
   try {
     const urlOf = (schema) => { const u = new URL(process.env.BENCH_PG_URL); u.searchParams.set('options', `-c search_path=${schema}`); return u.toString(); };
-    const d = await openStorage({ database: process.env.BENCH_PG_URL, dataDir: tmp, pgSchema: schemas[0] });
-    await seedDemo(d, Date.now());
-    await d.close();
+    await buildScaleDb({ database: process.env.BENCH_PG_URL, dataDir: tmp, pgSchema: schemas[0], ...SMALL });
     log(`Building the same on PostgreSQL…`);
     await buildScaleDb({ database: process.env.BENCH_PG_URL, dataDir: tmp, pgSchema: schemas[1], chats: CHATS, messages: MESSAGES, bigChat: BIG, log });
-    const { small: demoPg, large: bigPg } = await measureBoth(tmp, tmp, ['--database', urlOf(schemas[0])], ['--database', urlOf(schemas[1])]);
+    const { small: smallPg, large: bigPg } = await measureBoth(tmp, tmp, ['--database', urlOf(schemas[0])], ['--database', urlOf(schemas[1])]);
     const rows = [];
-    for (const name of Object.keys(demoPg)) {
-      const change = bigPg[name].p50 / demoPg[name].p50 - 1;
-      results[`PostgreSQL: ${name}`] = { demoP50: demoPg[name].p50, largeP50: bigPg[name].p50, largeP99: bigPg[name].p99, change };
-      rows.push([name, fmt(demoPg[name].p50, 2), fmt(bigPg[name].p50, 2), `${change >= 0 ? '+' : ''}${fmt(change * 100, 0)}%`, fmt(bigPg[name].p99, 2)]);
+    for (const name of Object.keys(smallPg)) {
+      const change = bigPg[name].p50 / smallPg[name].p50 - 1;
+      results[`PostgreSQL: ${name}`] = { smallP50: smallPg[name].p50, largeP50: bigPg[name].p50, largeP99: bigPg[name].p99, change };
+      rows.push([name, fmt(smallPg[name].p50, 2), fmt(bigPg[name].p50, 2), `${change >= 0 ? '+' : ''}${fmt(change * 100, 0)}%`, fmt(bigPg[name].p99, 2)]);
       // The database's own work is in another process: wall latency is the measure here.
-      verdicts.push([`PostgreSQL: ${name} latency at scale within ±20 % of demo (p50)`, Math.abs(change) <= 0.2, `${fmt(change * 100, 0)}%`]);
+      verdicts.push([`PostgreSQL: ${name} latency at scale within ±20 % of small (p50)`, Math.abs(change) <= 0.2, `${fmt(change * 100, 0)}%`]);
     }
     log('\nPostgreSQL:');
-    log(table(['operation', 'demo p50 ms', 'large p50 ms', 'change', 'large p99 ms'], rows));
+    log(table(['operation', 'small p50 ms', 'large p50 ms', 'change', 'large p99 ms'], rows));
   } finally {
     for (const s of schemas) await admin.query(`drop schema if exists ${s} cascade`);
     await admin.end();
