@@ -110,10 +110,10 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     return reply.code(out.statusCode).send(out.body);
   });
 
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     const phrase = REASON_PHRASES[reply.statusCode];
     if (phrase) reply.raw.statusMessage = phrase;
-    return payload;
+    done(null, payload);
   });
   // First among the onResponse hooks: they are synchronous and cheap, and must not wait behind
   // settling (database round trips on PostgreSQL) to see the call.

@@ -38,16 +38,14 @@ export async function registerUploads(app: FastifyInstance): Promise<void> {
     // No total cap: the 5 MB rule is per file and needs the real size; parts stay few and small.
     limits: { fileSize: Infinity, files: 5, fields: 20, fieldSize: 64 * 1024, parts: 25, headerPairs: 100 },
   });
-  app.addHook('preParsing', async (req, _reply, payload) => {
+  app.addHook('preParsing', (req, _reply, payload, done) => {
     const declared = declaredTypes(req);
     const contentType = req.headers['content-type'];
     const media = mediaTypeOf(contentType);
-    if (declared?.includes(MULTIPART)) {
-      if (media !== MULTIPART) throw new AppError('UNSUPPORTED_MEDIA_TYPE', { contentType: contentType ?? '' });
-    } else if (takesJsonBody(req) && media.startsWith('multipart/')) {
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', { contentType: contentType ?? '' });
-    }
-    return payload;
+    const refused =
+      declared?.includes(MULTIPART) ? media !== MULTIPART : takesJsonBody(req) && media.startsWith('multipart/');
+    if (refused) done(new AppError('UNSUPPORTED_MEDIA_TYPE', { contentType: contentType ?? '' }));
+    else done(null, payload);
   });
 }
 
