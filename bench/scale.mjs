@@ -21,11 +21,9 @@ const MESSAGES = Number(process.env.BENCH_SCALE_MESSAGES ?? 5_000_000);
 const BIG = Number(process.env.BENCH_SCALE_BIG_CHAT ?? 200_000);
 // The small side: every page as full as at scale (the demo's own pages hold 0–6 chats, and a full
 // page costs more by its size alone), so the comparison shows only what grows with the data.
-const SMALL = {
-  chats: Number(process.env.BENCH_SCALE_SMALL_CHATS ?? 5000),
-  bigChat: Number(process.env.BENCH_SCALE_SMALL_BIG_CHAT ?? 1000),
-};
-SMALL.messages = SMALL.bigChat + SMALL.chats;
+const SMALL_CHATS = Number(process.env.BENCH_SCALE_SMALL_CHATS ?? 5000);
+const SMALL_BIG_CHAT = Number(process.env.BENCH_SCALE_SMALL_BIG_CHAT ?? 1000);
+const SMALL = { chats: SMALL_CHATS, messages: SMALL_BIG_CHAT + SMALL_CHATS, bigChat: SMALL_BIG_CHAT };
 const LARGE = { chats: CHATS, messages: MESSAGES, bigChat: BIG };
 const REQUESTS = Number(process.env.BENCH_SCALE_REQUESTS ?? 200);
 const RSS_SECONDS = Number(process.env.BENCH_RSS_SECONDS ?? 60);
@@ -165,7 +163,7 @@ const smallDir = path.join(tmp, 'small');
 await buildScaleDb({ dataDir: smallDir, ...SMALL });
 const bigDir = path.join(tmp, 'large');
 log(`Building ${CHATS} chats / ${MESSAGES} messages (${BIG} in chat ${BIG_CHAT}) on SQLite…`);
-await buildScaleDb({ dataDir: bigDir, chats: CHATS, messages: MESSAGES, bigChat: BIG, log });
+await buildScaleDb({ dataDir: bigDir, ...LARGE, log });
 log(`  file: ${(fs.statSync(path.join(bigDir, 'ymchat.sqlite')).size / 1e6).toFixed(0)} MB`);
 
 await sizeComparison('SQLite', smallDir, bigDir);
@@ -178,7 +176,7 @@ if (process.env.BENCH_PG_URL) {
     const urlOf = (schema) => { const u = new URL(process.env.BENCH_PG_URL); u.searchParams.set('options', `-c search_path=${schema}`); return u.toString(); };
     await buildScaleDb({ database: process.env.BENCH_PG_URL, dataDir: tmp, pgSchema: schemas[0], ...SMALL });
     log(`Building the same on PostgreSQL…`);
-    await buildScaleDb({ database: process.env.BENCH_PG_URL, dataDir: tmp, pgSchema: schemas[1], chats: CHATS, messages: MESSAGES, bigChat: BIG, log });
+    await buildScaleDb({ database: process.env.BENCH_PG_URL, dataDir: tmp, pgSchema: schemas[1], ...LARGE, log });
     const { small: smallPg, large: bigPg } = await measureBoth(tmp, tmp, ['--database', urlOf(schemas[0])], ['--database', urlOf(schemas[1])]);
     const rows = [];
     for (const name of Object.keys(smallPg)) {
