@@ -7,6 +7,8 @@ import { openContextChat, postMessage } from '../../src/domain/chat-actions.js';
 import { SqlQuotaStore, windowStart } from '../../src/limits/quota.js';
 import { SandboxClock } from '../../src/clock.js';
 import { findApiKey, hashToken } from '../../src/domain/access.js';
+import { prepared } from '../../src/storage/prepared.js';
+import type { Db } from '../../src/storage/db.js';
 
 noteSkippedPostgres();
 const T = Date.parse('2026-11-21T07:00:00Z');
@@ -62,6 +64,22 @@ for (const dialect of dialects()) {
         return r.rows.map((row) => row.name);
       });
       expect(names.some((n) => n.startsWith('ym_'))).toBe(true);
+    });
+
+    it('a prepared query is built once, in transactions as outside them, and runs with each call\'s values', async () => {
+      let builds = 0;
+      const chatOf = prepared((db: Db, businessId: number, chatId: number) => {
+        builds++;
+        return db.selectFrom('chats').select(['id', 'order_id']).where('business_id', '=', businessId).where('id', '=', chatId);
+      });
+      const [order] = await chatOf(s.storage.db, DEMO.businessId, DEMO.chats.order);
+      expect(order).toMatchObject({ id: DEMO.chats.order, order_id: DEMO.orders.first });
+      for (const chatId of [DEMO.chats.return, DEMO.chats.order]) {
+        const rows = await s.storage.db.transaction().execute((trx) => chatOf(trx, DEMO.businessId, chatId));
+        expect(rows.map((r) => r.id)).toEqual([chatId]);
+      }
+      expect(await chatOf(s.storage.db, DEMO.businessId + 1_000_000, DEMO.chats.order)).toEqual([]);
+      expect(builds).toBe(1);
     });
 
     it('the quota counter is one atomic upsert: concurrent takes never lose a count', async () => {
