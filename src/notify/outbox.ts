@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { formatUtc } from '../clock.js';
 import type { Db, Storage } from '../storage/storage.js';
 import { opsOf } from '../storage/dialect-ops.js';
-import { nameStatement } from '../storage/prepared.js';
+import { nameStatement, prepared } from '../storage/prepared.js';
 import { retryAt } from './schedule.js';
 import type { AttemptResult } from './send.js';
 
@@ -14,6 +14,8 @@ import type { AttemptResult } from './send.js';
 
 /** How long a claim holds without renewal; the owner renews it while the POST is in flight. */
 export const LEASE_MS = 5_000;
+
+const PENDING = sql.lit('PENDING');
 
 /**
  * Leases are measured by the database's own real time (`opsOf(db).realNowMs()`): they detect
@@ -49,6 +51,7 @@ interface HeadFilter {
  */
 function dueHeads(db: Db, nowMs: number, { subscriptionId, exclude = [] }: HeadFilter) {
   const ops = opsOf(db);
+  // Constants are literals, so that the only parameters are the caller's values (see claimNextHead).
   let q = db
     .selectFrom('subscriptions as s')
     .innerJoin('deliveries as d', (join) =>
@@ -60,12 +63,12 @@ function dueHeads(db: Db, nowMs: number, { subscriptionId, exclude = [] }: HeadF
             .selectFrom('deliveries as h')
             .select((e) => e.fn.min<number>('h.id').as('head'))
             .whereRef('h.subscription_id', '=', 's.id')
-            .where('h.state', '=', 'PENDING'),
+            .where('h.state', '=', PENDING),
         ),
       ),
     )
-    .where('s.enabled', '=', 1)
-    .where('d.state', '=', 'PENDING')
+    .where('s.enabled', '=', sql.lit(1))
+    .where('d.state', '=', PENDING)
     .where('d.next_attempt_at', '<=', nowMs)
     .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', ops.realNowMs())]));
   if (subscriptionId !== undefined) q = q.where('s.id', '=', subscriptionId);
@@ -77,13 +80,13 @@ function dueHeads(db: Db, nowMs: number, { subscriptionId, exclude = [] }: HeadF
  * Claims up to `limit` due heads for `owner` in one UPDATE … RETURNING that also reads what
  * sending them needs (on PostgreSQL the inner select skips rows another instance is claiming).
  */
-async function claimHeads(db: Db, owner: string, nowMs: number, limit: number, filter: HeadFilter): Promise<Claim[]> {
+function claimHeadsQuery(db: Db, owner: string, nowMs: number, limit: number | RawBuilder<number>, filter: HeadFilter) {
   const ops = opsOf(db);
   // Rows another instance is claiming right now are skipped, not waited for.
   const pick = ops.lockSkipLocked(dueHeads(db, nowMs, filter).select('d.id').orderBy('d.next_attempt_at').orderBy('d.id').limit(limit), 'd');
-  const rows = await db
+  return db
     .updateTable('deliveries')
-    .set({ claimed_by: owner, claimed_until: sql<number>`${ops.realNowMs()} + ${LEASE_MS}` })
+    .set({ claimed_by: owner, claimed_until: sql<number>`${ops.realNowMs()} + ${sql.lit(LEASE_MS)}` })
     .where('id', 'in', pick)
     .returning((eb) => [
       'id as deliveryId',
@@ -95,16 +98,24 @@ async function claimHeads(db: Db, owner: string, nowMs: number, limit: number, f
       eb.selectFrom('subscriptions as s').select('s.url').whereRef('s.id', '=', 'deliveries.subscription_id').as('url'),
       eb.selectFrom('events as e').select('e.type').whereRef('e.id', '=', 'deliveries.event_id').as('type'),
       eb.selectFrom('events as e').select('e.payload').whereRef('e.id', '=', 'deliveries.event_id').as('payload'),
-    ])
-    .execute();
-  // The subquery columns are never null: deliveries reference their event and subscription.
-  return (rows as Claim[]).sort((a, b) => a.deliveryId - b.deliveryId);
+    ]);
 }
+
+// The subquery columns are never null: deliveries reference their event and subscription.
+const byDeliveryId = (rows: unknown[]) => (rows as Claim[]).sort((a, b) => a.deliveryId - b.deliveryId);
+
+/**
+ * A subscription's next head, claimed as a delivery settles: once per notification of a busy
+ * subscription, so compiled once rather than built each time.
+ */
+const claimNextHead = prepared((db: Db, owner: string, nowMs: number, subscriptionId: number) =>
+  claimHeadsQuery(db, owner, nowMs, sql.lit(1), { subscriptionId }),
+);
 
 /** Claims up to `limit` due heads for `owner`, leaving out the subscriptions in `exclude`. */
 export async function claimDue(storage: Storage, owner: string, nowMs: number, limit: number, exclude: number[] = []): Promise<Claim[]> {
   if (limit <= 0) return [];
-  return claimHeads(storage.db, owner, nowMs, limit, { exclude });
+  return byDeliveryId(await claimHeadsQuery(storage.db, owner, nowMs, limit, { exclude }).execute());
 }
 
 /** Keeps the claims in `deliveryIds` alive while their POSTs are in flight: one statement for all. */
@@ -160,6 +171,63 @@ export function gaveUpReason(firstFailedAt: number): string {
   return `Disabled after 14 days of failed deliveries (first failure at ${formatUtc(firstFailedAt)}); pending notifications were dropped`;
 }
 
+// The statements of settling a delivery run once per notification: compiled once, their only
+// parameters the values below (a null leaves the column as it is).
+const settleDelivery = prepared(
+  (db: Db, state: string, nowMs: number, firstFailedAt: number | null, nextAttemptAt: number | null, deliveryId: number, owner: string) =>
+    db
+      .updateTable('deliveries')
+      .set((eb) => ({
+        state,
+        attempts: eb('attempts', '+', sql.lit(1)),
+        claimed_by: sql.lit(null),
+        claimed_until: sql.lit(null),
+        updated_at: nowMs,
+        first_failed_at: eb.fn.coalesce(eb.val(firstFailedAt), 'first_failed_at'),
+        next_attempt_at: eb.fn.coalesce(eb.val(nextAttemptAt), 'next_attempt_at'),
+      }))
+      .where('id', '=', deliveryId)
+      .where('state', '=', PENDING)
+      .where('claimed_by', '=', owner)
+      .returning('id'),
+);
+
+const deliveryById = prepared((db: Db, deliveryId: number) => db.selectFrom('deliveries').select('id').where('id', '=', deliveryId));
+
+const logAttempt = prepared(
+  (
+    db: Db,
+    deliveryId: number,
+    businessId: number,
+    subscriptionId: number,
+    eventId: number,
+    startedAt: number,
+    latencyMs: number,
+    httpStatus: number | null,
+    errorType: string | null,
+    errorSubtype: string | null,
+    message: string | null,
+    outcome: Outcome | null,
+    nextAttemptAt: number | null,
+    clock: string | null,
+  ) =>
+    db.insertInto('delivery_attempts').values({
+      delivery_id: deliveryId,
+      business_id: businessId,
+      subscription_id: subscriptionId,
+      event_id: eventId,
+      started_at: startedAt,
+      latency_ms: latencyMs,
+      http_status: httpStatus,
+      error_type: errorType,
+      error_subtype: errorSubtype,
+      message,
+      outcome,
+      next_attempt_at: nextAttemptAt,
+      clock,
+    }),
+);
+
 /**
  * Writes an attempt and its consequence in one transaction: delivered, refused (400, not retried),
  * retried on Market's schedule, or — 14 days after the first failure — the subscription disabled
@@ -208,46 +276,37 @@ export async function recordAttemptAndClaimNext(
     return settleAndClaimInOneStatement(storage.db, claim, owner, startedAt, result, nowMs, outcome, state);
   }
   return storage.db.transaction().execute(async (trx) => {
-    const settled = await trx
-      .updateTable('deliveries')
-      .set((eb) => ({
-        state,
-        attempts: eb('attempts', '+', 1),
-        claimed_by: null,
-        claimed_until: null,
-        updated_at: nowMs,
-        ...(result.kind === 'ERROR' ? { first_failed_at: firstFailedAt } : {}),
-        ...(next !== null ? { next_attempt_at: next } : {}),
-      }))
-      .where('id', '=', claim.deliveryId)
-      .where('state', '=', 'PENDING')
-      .where('claimed_by', '=', owner)
-      .returning('id')
-      .executeTakeFirst();
+    const [settled] = await settleDelivery(
+      trx,
+      state,
+      nowMs,
+      result.kind === 'ERROR' ? firstFailedAt : null,
+      next,
+      claim.deliveryId,
+      owner,
+    );
     // Another instance took over an expired claim and settled it: log the attempt, change nothing.
     const ours = settled !== undefined;
     if (!ours) {
-      const exists = await trx.selectFrom('deliveries').select('id').where('id', '=', claim.deliveryId).executeTakeFirst();
+      const [exists] = await deliveryById(trx, claim.deliveryId);
       if (!exists) return { outcome: null, next: null };
     }
-    await trx
-      .insertInto('delivery_attempts')
-      .values({
-        delivery_id: claim.deliveryId,
-        business_id: claim.businessId,
-        subscription_id: claim.subscriptionId,
-        event_id: claim.eventId,
-        started_at: startedAt,
-        latency_ms: result.latencyMs,
-        http_status: result.httpStatus,
-        error_type: result.errorType,
-        error_subtype: result.errorSubtype,
-        message: result.message,
-        outcome: ours ? outcome : null,
-        next_attempt_at: ours ? next : null,
-        clock: result.clock ?? null,
-      })
-      .execute();
+    await logAttempt(
+      trx,
+      claim.deliveryId,
+      claim.businessId,
+      claim.subscriptionId,
+      claim.eventId,
+      startedAt,
+      result.latencyMs,
+      result.httpStatus,
+      result.errorType,
+      result.errorSubtype,
+      result.message,
+      ours ? outcome : null,
+      ours ? next : null,
+      result.clock ?? null,
+    );
     if (!ours) return { outcome: null, next: null };
     if (outcome === 'GAVE_UP') {
       await trx
@@ -264,8 +323,8 @@ export async function recordAttemptAndClaimNext(
       return { outcome, next: null };
     }
     if (!claimNext) return { outcome, next: null };
-    const [head] = await claimHeads(trx, owner, nowMs, 1, { subscriptionId: claim.subscriptionId });
-    return { outcome, next: head ?? null };
+    const [head] = await claimNextHead(trx, owner, nowMs, claim.subscriptionId);
+    return { outcome, next: (head as Claim | undefined) ?? null };
   });
 }
 
