@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { sql } from 'kysely';
 import type { Db } from '../storage/storage.js';
+import { prepared } from '../storage/prepared.js';
 import { isStoredId, lockChat } from './chats.js';
 import { errors } from './errors.js';
 import {
@@ -56,8 +58,12 @@ export function statusAfterMessage(chat: Pick<Chat, 'type' | 'status'>, sender: 
 
 export type ChatContextRef = { type: 'ORDER' | 'RETURN'; id: number };
 
+const chatIdByContext = prepared((db: Db, businessId: number, contextKey: string) =>
+  db.selectFrom('chats').select('id').where('business_id', '=', businessId).where('context_key', '=', contextKey),
+);
+
 async function contextChatId(db: Db, businessId: number, contextKey: string): Promise<number | undefined> {
-  const row = await db.selectFrom('chats').select('id').where('business_id', '=', businessId).where('context_key', '=', contextKey).executeTakeFirst();
+  const [row] = await chatIdByContext(db, businessId, contextKey);
   return row?.id;
 }
 
@@ -188,6 +194,17 @@ export interface NewFile {
   data: Uint8Array;
 }
 
+// A message's statements run on every send: compiled once.
+const insertMessage = prepared((db: Db, chatId: number, businessId: number, sender: Sender, text: string | null, createdAt: number) =>
+  db.insertInto('messages').values({ chat_id: chatId, business_id: businessId, sender, text, created_at: createdAt }).returning('id'),
+);
+const moveChat = prepared((db: Db, status: ChatStatus, updatedAt: number, chatId: number) =>
+  db
+    .updateTable('chats')
+    .set((eb) => ({ status, updated_at: updatedAt, version: eb('version', '+', sql.lit(1)) }))
+    .where('id', '=', chatId),
+);
+
 /**
  * Writes a message (text and/or files) into a chat, moves its status, stamps `updatedAt`, and
  * announces CHAT_MESSAGE_SENT. A FINISHED chat takes no more messages.
@@ -210,11 +227,7 @@ export async function postMessage(
     if (chat.status === 'FINISHED') throw errors.chatFinished(chat.id);
     const now = ctx.clock.now();
     const status = statusAfterMessage(chat, sender);
-    const m = await trx
-      .insertInto('messages')
-      .values({ chat_id: chat.id, business_id: businessId, sender, text, created_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const [m] = await insertMessage(trx, chat.id, businessId, sender, text, now);
     for (const f of files) {
       await trx
         .insertInto('files')
@@ -230,11 +243,7 @@ export async function postMessage(
         })
         .execute();
     }
-    await trx
-      .updateTable('chats')
-      .set((eb) => ({ status, updated_at: now, version: eb('version', '+', 1) }))
-      .where('id', '=', chat.id)
-      .execute();
+    await moveChat(trx, status, now, chat.id);
     if (sender !== 'PARTNER' || ctx.notifyPartnerMessages) {
       await recordEvent(trx, businessId, messageSentPayload(businessId, chat.id, m.id, now), now);
     }

@@ -44,6 +44,7 @@ export function isStoredId(id: unknown): id is number {
 export const chatByIdQuery = (db: Db, chatId: number, businessId: number) =>
   chatQuery(db).where('chats.id', '=', chatId).where('chats.business_id', '=', businessId);
 const chatById = prepared(chatByIdQuery);
+const lockedChatById = prepared((db: Db, chatId: number, businessId: number) => opsOf(db).lockForUpdate(chatByIdQuery(db, chatId, businessId), 'chats'));
 
 export async function getChat(db: Db, businessId: number, chatId: RequestedId): Promise<Chat> {
   if (!isStoredId(chatId)) throw errors.chatNotFound(chatId);
@@ -58,8 +59,7 @@ export async function getChat(db: Db, businessId: number, chatId: RequestedId): 
  */
 export async function lockChat(trx: Db, businessId: number, chatId: RequestedId): Promise<Chat> {
   if (!isStoredId(chatId)) throw errors.chatNotFound(chatId);
-  const q = chatQuery(trx).where('chats.id', '=', chatId).where('chats.business_id', '=', businessId);
-  const row = await opsOf(trx).lockForUpdate(q, 'chats').executeTakeFirst();
+  const [row] = await lockedChatById(trx, chatId, businessId);
   if (!row) throw errors.chatNotFound(chatId);
   return toChat(row);
 }
