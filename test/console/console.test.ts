@@ -218,7 +218,8 @@ describe.skipIf(!hasBrowser)('the web console, driven in headless Chromium', () 
   it('quotas per method show used, remaining and until', async () => {
     expect((await partner('GET', `/v2/businesses/${BIZ}/chat?chatId=${DEMO.chats.order}`)).status).toBe(200);
     await tab('quotas');
-    await page.waitForSelector('#quotaRows tr[data-method="getChat"]');
+    // The table may still show an earlier load (every method, none used) until this one arrives.
+    await page.waitForFunction(() => Number((globalThis as any).document.querySelector('#quotaRows tr[data-method="getChat"] td:nth-child(2)')?.textContent) > 0);
     const cells = await page.$$eval('#quotaRows tr[data-method="getChat"] td', (tds) => tds.map((td) => td.textContent));
     expect(Number(cells[1])).toBeGreaterThan(0);
     expect(Number(cells[1]) + Number(cells[2])).toBe(Number(cells[3]));
