@@ -131,7 +131,7 @@ describe.each(dialects())('nothing outside the envelope (%s)', (dialect) => {
     await fc.assert(
       fc.asyncProperty(method, path, headers, body, headerLine, async (verb, url, hs, payload, admin) => {
         // Faults added through the control API would make 5xx on purpose.
-        t.services.faults.clear();
+        await t.services.faults.clear();
         let head = `${verb} ${url} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${admin}`;
         for (const [k, v] of Object.entries(hs)) head += `${k}: ${v.replace(/[\r\n]/g, ' ')}\r\n`;
         head += `Content-Length: ${payload.length}\r\n\r\n`;
@@ -142,7 +142,7 @@ describe.each(dialects())('nothing outside the envelope (%s)', (dialect) => {
       }),
       { numRuns: 3000, interruptAfterTimeLimit: dialect === 'sqlite' ? 25_000 : 15_000, seed: 20261202 },
     );
-    t.services.faults.clear();
+    await t.services.faults.clear();
     console.log(`fuzz answers by status: ${JSON.stringify(Object.fromEntries([...seen].sort((a, b) => a[0] - b[0])))}`);
     // The run reached past the gateway: answers of several kinds came back.
     expect(seen.size).toBeGreaterThan(4);

@@ -22,7 +22,7 @@ describe.each(dialects())('rate-limit headers on every partner answer whose meth
   afterAll(async () => t.close());
   beforeEach(async () => {
     await t.services.limiter.quota.reset(BIZ);
-    t.services.faults.clear();
+    await t.services.faults.clear();
   });
 
   it('405 shows the quota of the method on that path, untouched', async () => {
