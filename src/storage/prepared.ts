@@ -23,24 +23,25 @@ export function statementName(text: string): string | undefined {
  * Keyed by the Kysely object itself, a query run in a transaction (a new object each time) would
  * be compiled on every run.
  */
-const dialectOf = (db: Db): object => db.getExecutor().adapter;
+const compiledKeyOf = (db: Db): object => db.getExecutor().adapter;
 
 /**
- * A query built and compiled once per database (its transactions included), then run with new parameter values: on hot paths
- * Kysely's building and compiling cost more than the query itself. The builder must use each
+ * A query built and compiled once per database (its transactions included), then run with new
+ * parameter values: on hot paths Kysely's building and compiling cost more than the query itself. The builder must use each
  * argument exactly once, in order (checked on first use), so the compiled parameters line up.
  */
 export function prepared<A extends unknown[], R>(build: (db: Db, ...args: A) => Compilable<R>): (db: Db, ...args: A) => Promise<R[]> {
   const compiled = new WeakMap<object, string>();
   return async (db, ...args) => {
-    let sql = compiled.get(dialectOf(db));
+    const key = compiledKeyOf(db);
+    let sql = compiled.get(key);
     if (sql === undefined) {
       const q = build(db, ...args).compile();
       if (q.parameters.length !== args.length || q.parameters.some((p, i) => p !== args[i])) {
         throw new Error(`prepared query must use its arguments once each, in order: ${q.sql}`);
       }
       sql = nameStatement(q.sql);
-      compiled.set(dialectOf(db), sql);
+      compiled.set(key, sql);
     }
     const result = await db.executeQuery<R>(CompiledQuery.raw(sql, args));
     return result.rows;
@@ -54,8 +55,9 @@ export function prepared<A extends unknown[], R>(build: (db: Db, ...args: A) => 
 export function preparedList<T, R>(build: (db: Db, values: readonly T[]) => Compilable<R>): (db: Db, values: readonly T[]) => Promise<R[]> {
   const compiled = new WeakMap<object, Map<number, string>>();
   return async (db, values) => {
-    let byLength = compiled.get(dialectOf(db));
-    if (byLength === undefined) compiled.set(dialectOf(db), (byLength = new Map()));
+    const key = compiledKeyOf(db);
+    let byLength = compiled.get(key);
+    if (byLength === undefined) compiled.set(key, (byLength = new Map()));
     let sql = byLength.get(values.length);
     if (sql === undefined) {
       const q = build(db, values).compile();
