@@ -26,6 +26,35 @@ export function statementName(text: string): string | undefined {
 const compiledKeyOf = (db: Db): object => db.getExecutor().adapter;
 
 /**
+ * SQLite's one connection, run without Kysely's executor: a compiled statement only needs binding,
+ * and the executor's connection hand-over, result plumbing and promise turns cost more than a
+ * point read. `free()` says no Kysely query or transaction holds the connection right now.
+ */
+export interface DirectSqlite {
+  run(sql: string, parameters: readonly unknown[]): unknown[];
+  free(): boolean;
+}
+
+const directs = new WeakMap<object, DirectSqlite>();
+
+/** Lets the queries of `prepared` on this database (its transactions included) run directly. */
+export function runDirectly(db: Db, direct: DirectSqlite): void {
+  directs.set(compiledKeyOf(db), direct);
+}
+
+/**
+ * Statements run synchronously, so a direct run never interleaves with another. Inside a
+ * transaction it runs on the connection that transaction holds (SQLite has no other); outside
+ * one only while nothing holds the connection, or it would run inside someone else's open
+ * transaction: then it queues through Kysely like any query.
+ */
+function execute<R>(db: Db, key: object, sql: string, parameters: readonly unknown[]): Promise<R[]> | R[] {
+  const direct = directs.get(key);
+  if (direct !== undefined && (db.isTransaction || direct.free())) return direct.run(sql, parameters) as R[];
+  return db.executeQuery<R>(CompiledQuery.raw(sql, parameters as unknown[])).then((r) => r.rows);
+}
+
+/**
  * A query built and compiled once per database (its transactions included), then run with new
  * parameter values: on hot paths Kysely's building and compiling cost more than the query itself. The builder must use each
  * argument exactly once, in order (checked on first use), so the compiled parameters line up.
@@ -43,8 +72,7 @@ export function prepared<A extends unknown[], R>(build: (db: Db, ...args: A) => 
       sql = nameStatement(q.sql);
       compiled.set(key, sql);
     }
-    const result = await db.executeQuery<R>(CompiledQuery.raw(sql, args));
-    return result.rows;
+    return execute<R>(db, key, sql, args);
   };
 }
 
@@ -68,7 +96,6 @@ export function preparedList<T, R>(build: (db: Db, values: readonly T[]) => Comp
       sql = q.sql;
       byLength.set(values.length, sql);
     }
-    const result = await db.executeQuery<R>(CompiledQuery.raw(sql, values as unknown[]));
-    return result.rows;
+    return execute<R>(db, key, sql, values);
   };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { type DatabaseConnection, type Driver, Kysely, type QueryCompiler, PostgresDialect, SqliteDialect, type TransactionSettings, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { dropAll, migrate } from './migrations.js';
 import { IncidentLog } from './outage.js';
@@ -10,7 +10,7 @@ import { type ChangeFeed, localFeed, postgresFeed } from './changes.js';
 
 export type { Db, Dialect } from './db.js';
 import type { Db, Dialect } from './db.js';
-import { statementName } from './prepared.js';
+import { runDirectly, statementName } from './prepared.js';
 import { opaqueParameters } from './opaque-parameters.js';
 
 export interface Storage {
@@ -68,7 +68,22 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
   // 16 MB of page cache (SQLite's default is 2 MB): at a million chats the inner pages of the hot
   // indexes stay in memory instead of costing a read system call per request.
   handle.pragma('cache_size = -16384');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+  const cached = withStatementCache(handle);
+  const driver = new HeldSqliteDriver(new SqliteDialect({ database: cached }).createDriver());
+  const db = new Kysely<Database>({ dialect: new (class extends SqliteDialect {
+    override createDriver(): Driver {
+      return driver;
+    }
+  })({ database: cached }) });
+  runDirectly(db, {
+    run: (text, parameters) => {
+      const stmt = cached.prepare(text);
+      if (stmt.reader) return stmt.all(parameters as unknown[]);
+      stmt.run(parameters as unknown[]);
+      return [];
+    },
+    free: () => !driver.held,
+  });
   if (opts.reset) await dropAll(db);
   await migrate(db, 'sqlite');
   return {
@@ -79,6 +94,45 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
     changes: localFeed(),
     close: () => db.destroy(),
   };
+}
+
+/** Kysely's SQLite driver, telling whether a query or transaction holds the one connection. */
+class HeldSqliteDriver implements Driver {
+  held = false;
+  constructor(private readonly inner: Driver) {}
+  init() {
+    return this.inner.init();
+  }
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await this.inner.acquireConnection();
+    this.held = true;
+    return connection;
+  }
+  releaseConnection(connection: DatabaseConnection) {
+    this.held = false;
+    return this.inner.releaseConnection(connection);
+  }
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+    return this.inner.beginTransaction(connection, settings);
+  }
+  commitTransaction(connection: DatabaseConnection) {
+    return this.inner.commitTransaction(connection);
+  }
+  rollbackTransaction(connection: DatabaseConnection) {
+    return this.inner.rollbackTransaction(connection);
+  }
+  savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
+    return this.inner.savepoint!(connection, name, compile);
+  }
+  rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
+    return this.inner.rollbackToSavepoint!(connection, name, compile);
+  }
+  releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
+    return this.inner.releaseSavepoint!(connection, name, compile);
+  }
+  destroy() {
+    return this.inner.destroy();
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 256;

@@ -82,6 +82,29 @@ for (const dialect of dialects()) {
       expect(builds).toBe(1);
     });
 
+    it('a prepared query outside a transaction never sees what an open transaction wrote; inside it, it does', async () => {
+      const subjectOf = prepared((db: Db, chatId: number) => db.selectFrom('chats').select('subject').where('id', '=', chatId));
+      const [before] = await subjectOf(s.storage.db, DEMO.chats.direct);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let outside: Promise<{ subject: string | null }[]> | undefined;
+      let insideSaw: string | null | undefined;
+      const trx = s.storage.db.transaction().execute(async (t) => {
+        await t.updateTable('chats').set({ subject: 'uncommitted' }).where('id', '=', DEMO.chats.direct).execute();
+        [{ subject: insideSaw }] = await subjectOf(t, DEMO.chats.direct);
+        // Read from outside while the write is open, then roll it back.
+        outside = subjectOf(s.storage.db, DEMO.chats.direct);
+        await Promise.race([outside, new Promise((r) => setTimeout(r, 50))]);
+        release();
+        throw new Error('rolled back');
+      });
+      await gate;
+      await expect(trx).rejects.toThrow('rolled back');
+      expect(insideSaw).toBe('uncommitted');
+      expect(await outside).toEqual([before]);
+      expect(await subjectOf(s.storage.db, DEMO.chats.direct)).toEqual([before]);
+    });
+
     it('the quota counter is one atomic upsert: concurrent takes never lose a count', async () => {
       const quota = new SqlQuotaStore(s.storage);
       const w = windowStart(T);
