@@ -93,26 +93,31 @@ export const DAY_MS = 24 * HOUR_MS;
 const MSK_OFFSET_MS = 3 * HOUR_MS;
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
-let mskDay = NaN;
-let mskDayText = '';
+/** `YYYY-MM-DDT` of Moscow days seen, by day number; bounded, emptied when full. */
+const mskDays = new Map<number, string>();
+const MSK_DAYS_KEPT = 4096;
 
 /**
  * REST timestamps: ISO 8601, second precision, Moscow offset (as Market's examples). Every chat
- * and message in an answer carries one or two, so the date part is kept for the day last seen and
- * the time of day is composed by hand (a Date and toISOString per value cost more than the read).
+ * and message in an answer carries one or two, so the date part of each day is made once and
+ * kept, and the time of day is composed by hand (a Date and toISOString per value cost more
+ * than the read). Kept per day, not for the last day only: a chat created on one day and
+ * updated on another, or a page of chats, would otherwise make a Date for every value.
  */
 export function formatMsk(ms: number): string {
   const seconds = Math.floor(ms / 1000) + MSK_OFFSET_MS / 1000;
   const day = Math.floor(seconds / 86_400);
-  if (day !== mskDay) {
+  let dayText = mskDays.get(day);
+  if (dayText === undefined) {
     const iso = new Date(day * DAY_MS).toISOString();
     // Years beyond four digits are written as Date writes them.
     if (iso.indexOf('T') !== 10) return new Date(seconds * 1000).toISOString().slice(0, 19) + '+03:00';
-    mskDay = day;
-    mskDayText = iso.slice(0, 11);
+    dayText = iso.slice(0, 11);
+    if (mskDays.size >= MSK_DAYS_KEPT) mskDays.clear();
+    mskDays.set(day, dayText);
   }
   const t = seconds - day * 86_400;
-  return `${mskDayText}${TWO_DIGITS[Math.floor(t / 3600)]}:${TWO_DIGITS[Math.floor(t / 60) % 60]}:${TWO_DIGITS[t % 60]}+03:00`;
+  return `${dayText}${TWO_DIGITS[Math.floor(t / 3600)]}:${TWO_DIGITS[Math.floor(t / 60) % 60]}:${TWO_DIGITS[t % 60]}+03:00`;
 }
 
 /** Notification timestamps: UTC with milliseconds, as Market's notification examples. */
