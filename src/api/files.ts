@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preParsingHookHandler } from 'fastify';
 import multipart from '@fastify/multipart';
 import { MAX_FILE_BYTES, type NewFile } from '../domain/chat-actions.js';
 import { AppError, errors } from '../domain/errors.js';
@@ -19,14 +19,6 @@ function mediaTypeOf(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
 }
 
-function declaredTypes(req: FastifyRequest): string[] | undefined {
-  return (req.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes;
-}
-
-function takesJsonBody(req: FastifyRequest): boolean {
-  return req.routeOptions.schema?.body !== undefined;
-}
-
 /**
  * Registers multipart parsing (per-file size is checked by the upload's reader, which counts the
  * whole file to report its size) and keeps each route to its own body types, as Spring's
@@ -38,14 +30,20 @@ export async function registerUploads(app: FastifyInstance): Promise<void> {
     // No total cap: the 5 MB rule is per file and needs the real size; parts stay few and small.
     limits: { fileSize: Infinity, files: 5, fields: 20, fieldSize: 64 * 1024, parts: 25, headerPairs: 100 },
   });
-  app.addHook('preParsing', (req, _reply, payload, done) => {
-    const declared = declaredTypes(req);
-    const contentType = req.headers['content-type'];
-    const media = mediaTypeOf(contentType);
-    const refused =
-      declared?.includes(MULTIPART) ? media !== MULTIPART : takesJsonBody(req) && media.startsWith('multipart/');
-    if (refused) done(new AppError('UNSUPPORTED_MEDIA_TYPE', { contentType: contentType ?? '' }));
-    else done(null, payload);
+  // Decided per route when it is added, not per request: only routes that take a body get the check.
+  app.addHook('onRoute', (route) => {
+    const multipartOnly = (route.schema as { consumes?: string[] } | undefined)?.consumes?.includes(MULTIPART) ?? false;
+    const takesJson = route.schema?.body !== undefined;
+    if (!multipartOnly && !takesJson) return;
+    const check: preParsingHookHandler = (req, _reply, payload, done) => {
+      const contentType = req.headers['content-type'];
+      const media = mediaTypeOf(contentType);
+      const refused = multipartOnly ? media !== MULTIPART : media.startsWith('multipart/');
+      if (refused) done(new AppError('UNSUPPORTED_MEDIA_TYPE', { contentType: contentType ?? '' }));
+      else done(null, payload);
+    };
+    const own = route.preParsing === undefined ? [] : Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing];
+    route.preParsing = [check, ...own];
   });
 }
 

@@ -11,10 +11,6 @@ declare module 'fastify' {
   }
 }
 
-function operationOf(req: FastifyRequest): string | undefined {
-  return (req.routeOptions.config as { operationId?: string } | undefined)?.operationId;
-}
-
 const header = (reply: FastifyReply, name: string) => {
   const v = reply.getHeader(name);
   return v === undefined ? null : String(v);
@@ -39,12 +35,14 @@ function keyNameOf(req: FastifyRequest): string | null {
  */
 export function registerRequestJournal(app: FastifyInstance, services: Services): void {
   if (services.config.inspector.perBusiness === 0) return;
+  // App-wide hooks reading the route's mark (not `routeOptions`, a getter that builds an object on
+  // every read): route-level ones would run after the app's settling hook, which may wait.
   app.addHook('onSend', (req, _reply, payload, done) => {
-    if (operationOf(req) !== undefined) req.ymSent = payload;
+    if (req.ymOperation !== undefined) req.ymSent = payload;
     done(null, payload);
   });
   app.addHook('onResponse', (req, reply, done) => {
-    const operationId = operationOf(req);
+    const operationId = req.ymOperation?.operationId;
     if (operationId !== undefined) {
       const limit = header(reply, 'x-ratelimit-resource-limit');
       services.journal.record({

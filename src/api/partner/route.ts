@@ -71,15 +71,12 @@ function quotaOwnerHint(req: FastifyRequest, principal: Principal | undefined): 
   return null;
 }
 
-/** Route-config key under which a partner route keeps its operation (for answers outside its handler). */
-const PARTNER_OPERATION = 'ymPartnerOperation';
-
 /**
  * An error answer of a partner route that the limiter never saw (401, 403, 400 for the business
  * header) still shows the quota it did not touch. Called by the app's one error handler.
  */
 export async function showQuotaOnRefusal(services: Services, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const op = (req.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[PARTNER_OPERATION] as LimitedOperation | undefined;
+  const op = req.ymOperation;
   if (!op || reply.hasHeader('X-RateLimit-Resource-Limit')) return;
   await showUntouchedQuota(services, reply, op, quotaOwnerHint(req, req.ymPrincipal));
 }
@@ -139,8 +136,11 @@ export class PartnerRouter {
         'x-auth-scopes': op.scopes,
         'x-resource-limit': op.hourlyLimit,
       } as any,
-      config: { operationId: op.operationId, [PARTNER_OPERATION]: op },
-      onRequest: (req, reply) => runPartnerStages({ services, op, req, reply, headerBusiness: null }),
+      config: { operationId: op.operationId },
+      onRequest: (req, reply) => {
+        req.ymOperation = op;
+        return runPartnerStages({ services, op, req, reply, headerBusiness: null });
+      },
       handler: async (req, reply) =>
         handler({
           services,

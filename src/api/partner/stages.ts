@@ -13,6 +13,11 @@ import { apiKeyGuess, authenticate, canSeeBusiness, checkBusinessHeader, hasAnyS
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /**
+     * The partner method whose route took the call, set first thing on entry (its onRequest):
+     * every answer after that, refusals included, is that method's. Unset on other routes.
+     */
+    ymOperation?: LimitedOperation;
     ymTicket?: Ticket;
     ymPrincipal?: Principal;
     /** The business the call is about, resolved once by the business stage (null: none, e.g. an OAuth getCampaigns). */
