@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../storage/storage.js';
-import { prepared } from '../storage/prepared.js';
+import { prepared, remembered } from '../storage/prepared.js';
 
 /** Scope names of Market's Api-Key tokens (OpenAPI `x-auth-scopes`). */
 export const API_KEY_SCOPES = [
@@ -100,19 +100,26 @@ export interface ApiKeyCheck {
 
 const seenKeys = new Map<string, { principal: ApiKeyPrincipal; check: ApiKeyCheck }>();
 
-export async function findApiKey(db: Db, tokenHash: string): Promise<ApiKeyPrincipal | null> {
+/**
+ * The key whose token has this digest, or null. Remembered until api_keys or businesses change
+ * (`remembered`: on SQLite, where every such change passes this process), so a revocation or a
+ * deleted business takes effect on the very next call; the principal is frozen, being shared.
+ */
+export const findApiKey: (db: Db, tokenHash: string) => Promise<ApiKeyPrincipal | null> = remembered(['api_keys', 'businesses'], lookUpApiKey);
+
+async function lookUpApiKey(db: Db, tokenHash: string): Promise<ApiKeyPrincipal | null> {
   const [row] = await apiKeyByHash(db, tokenHash);
   if (!row) return null;
   // Digest equality already decided the lookup; compare again in constant time for defence in depth.
   if (!crypto.timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(tokenHash))) return null;
-  const principal: ApiKeyPrincipal = {
+  const principal: ApiKeyPrincipal = Object.freeze({
     kind: 'api-key',
     keyId: row.id,
     name: row.name,
     businessId: row.business_id,
-    scopes: JSON.parse(row.scopes) as Scope[],
+    scopes: Object.freeze(JSON.parse(row.scopes)) as Scope[],
     revoked: row.revoked_at !== null,
-  };
+  });
   if (principal.revoked) seenKeys.delete(tokenHash);
   else {
     if (seenKeys.size >= DIGEST_CACHE_SIZE) seenKeys.clear();
@@ -134,7 +141,13 @@ export function forgetApiKey(tokenHash: string): void {
   seenKeys.delete(tokenHash);
 }
 
-export async function findOAuthToken(db: Db, tokenHash: string): Promise<OAuthPrincipal | null> {
+/** The OAuth token with this digest, with the businesses its user sees; remembered as `findApiKey` is. */
+export const findOAuthToken: (db: Db, tokenHash: string) => Promise<OAuthPrincipal | null> = remembered(
+  ['oauth_tokens', 'oauth_users', 'oauth_user_businesses', 'businesses'],
+  lookUpOAuthToken,
+);
+
+async function lookUpOAuthToken(db: Db, tokenHash: string): Promise<OAuthPrincipal | null> {
   const row = await db
     .selectFrom('oauth_tokens')
     .select(['id', 'user_id', 'client_id', 'revoked_at'])
@@ -142,12 +155,12 @@ export async function findOAuthToken(db: Db, tokenHash: string): Promise<OAuthPr
     .executeTakeFirst();
   if (!row) return null;
   const links = await db.selectFrom('oauth_user_businesses').select('business_id').where('user_id', '=', row.user_id).execute();
-  return {
+  return Object.freeze({
     kind: 'oauth',
     tokenId: row.id,
     userId: row.user_id,
     clientId: row.client_id,
-    businessIds: links.map((l) => l.business_id),
+    businessIds: Object.freeze(links.map((l) => l.business_id)) as number[],
     revoked: row.revoked_at !== null,
-  };
+  });
 }

@@ -33,6 +33,8 @@ const compiledKeyOf = (db: Db): object => db.getExecutor().adapter;
 export interface DirectSqlite {
   run(sql: string, parameters: readonly unknown[]): unknown[];
   free(): boolean;
+  /** A number that changes whenever a statement run on this database may have written one of these tables. */
+  versionOf(tables: readonly string[]): number;
 }
 
 const directs = new WeakMap<object, DirectSqlite>();
@@ -97,5 +99,30 @@ export function preparedList<T, R>(build: (db: Db, values: readonly T[]) => Comp
       byLength.set(values.length, sql);
     }
     return execute<R>(db, key, sql, values);
+  };
+}
+
+/**
+ * A read whose answers are remembered per database and key until a statement written to one of
+ * `tables` runs on that database: on SQLite only, where this process owns the file, so every write
+ * passes its statement cache (`src/storage/storage.ts`, which tells what each statement may
+ * write). Elsewhere, and inside transactions, it reads every time. Answers are shared between
+ * callers: the read must return values nobody changes (frozen).
+ */
+export function remembered<R>(tables: readonly string[], read: (db: Db, key: string) => Promise<R>, size = 1024): (db: Db, key: string) => Promise<R> {
+  const caches = new WeakMap<DirectSqlite, Map<string, { version: number; value: R }>>();
+  return async (db, key) => {
+    const direct = directs.get(compiledKeyOf(db));
+    if (direct === undefined || db.isTransaction) return read(db, key);
+    // Taken before reading: a write landing while the read waits makes the answer stale at once.
+    const version = direct.versionOf(tables);
+    let cache = caches.get(direct);
+    if (cache === undefined) caches.set(direct, (cache = new Map()));
+    const hit = cache.get(key);
+    if (hit !== undefined && hit.version === version) return hit.value;
+    const value = await read(db, key);
+    if (cache.size >= size) cache.clear();
+    cache.set(key, { version, value });
+    return value;
   };
 }

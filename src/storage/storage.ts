@@ -68,7 +68,8 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
   // 16 MB of page cache (SQLite's default is 2 MB): at a million chats the inner pages of the hot
   // indexes stay in memory instead of costing a read system call per request.
   handle.pragma('cache_size = -16384');
-  const cached = withStatementCache(handle);
+  const versions = new WriteVersions();
+  const cached = withStatementCache(handle, versions);
   const driver = new HeldSqliteDriver(new SqliteDialect({ database: cached }).createDriver());
   const db = new Kysely<Database>({ dialect: new (class extends SqliteDialect {
     override createDriver(): Driver {
@@ -83,6 +84,7 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
       return [];
     },
     free: () => !driver.held,
+    versionOf: (tables) => versions.of(tables),
   });
   if (opts.reset) await dropAll(db);
   await migrate(db, 'sqlite');
@@ -135,6 +137,39 @@ class HeldSqliteDriver implements Driver {
   }
 }
 
+/**
+ * What each statement may write, counted per table: the versions `remembered` reads check. A
+ * statement that is not a plain read or DML on named tables (DDL, rollback, pragmas) counts as
+ * writing every table; so does anything the patterns do not recognise, erring towards a re-read.
+ */
+export class WriteVersions {
+  private all = 0;
+  private readonly byTable = new Map<string, number>();
+
+  /** Tables a statement may write: none, these, or every table ('all'). */
+  static written(source: string): readonly string[] | 'all' {
+    const text = source.trim();
+    if (/^(begin|commit|end|release|savepoint)\b/i.test(text)) return [];
+    // The table is the last part of a possibly qualified name (`"main"."api_keys"`).
+    const dml = /\b(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update|delete\s+from)\s+"?(\w+)"?(?:\s*\.\s*"?(\w+)"?)?/gi;
+    const tables = [...text.matchAll(dml)].map((m) => (m[2] ?? m[1]).toLowerCase());
+    if (tables.length > 0) return tables;
+    return /^(select|with)\b/i.test(text) && !/\b(insert|update|delete|replace)\b/i.test(text) ? [] : 'all';
+  }
+
+  wrote(tables: readonly string[] | 'all'): void {
+    if (tables === 'all') this.all++;
+    else for (const t of tables) this.byTable.set(t, (this.byTable.get(t) ?? 0) + 1);
+  }
+
+  /** Changes whenever one of these tables may have been written (the counters only grow). */
+  of(tables: readonly string[]): number {
+    let v = this.all;
+    for (const t of tables) v += this.byTable.get(t) ?? 0;
+    return v;
+  }
+}
+
 const STATEMENT_CACHE_SIZE = 256;
 
 /**
@@ -143,24 +178,29 @@ const STATEMENT_CACHE_SIZE = 256;
  * be reused for the same SQL text. Its parameters are made opaque to the planner, or SQLite would
  * prepare it again on most runs anyway (see opaque-parameters.ts).
  */
-function withStatementCache(handle: SqliteDatabase.Database): SqliteDatabase.Database {
-  const cache = new Map<string, SqliteDatabase.Statement>();
+function withStatementCache(handle: SqliteDatabase.Database, versions: WriteVersions): SqliteDatabase.Database {
+  const cache = new Map<string, { stmt: SqliteDatabase.Statement; writes: readonly string[] | 'all' }>();
+  // Every statement is prepared here right before it runs (by Kysely and by direct runs alike),
+  // so counting its writes here counts every write.
   const prepare = (source: string) => {
-    let stmt = cache.get(source);
-    if (stmt) {
+    let entry = cache.get(source);
+    if (entry) {
       // Least recently used goes first: a full cache must not shut out a statement that turns hot later.
       cache.delete(source);
     } else {
-      stmt = handle.prepare(opaqueParameters(source));
+      entry = { stmt: handle.prepare(opaqueParameters(source)), writes: WriteVersions.written(source) };
       // Schema changes (migrations, reset) invalidate nothing here: SQLite re-prepares internally.
       if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
     }
-    cache.set(source, stmt);
-    return stmt;
+    cache.set(source, entry);
+    if (entry.writes === 'all' || entry.writes.length > 0) versions.wrote(entry.writes);
+    return entry.stmt;
   };
   return new Proxy(handle, {
     get(target, prop) {
       if (prop === 'prepare') return prepare;
+      // Raw scripts bypass the cache: whatever they do, remembered reads read again.
+      if (prop === 'exec') return (source: string) => (versions.wrote('all'), target.exec(source));
       const value = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

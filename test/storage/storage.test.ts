@@ -7,7 +7,7 @@ import { openContextChat, postMessage } from '../../src/domain/chat-actions.js';
 import { SqlQuotaStore, windowStart } from '../../src/limits/quota.js';
 import { SandboxClock } from '../../src/clock.js';
 import { findApiKey, hashToken } from '../../src/domain/access.js';
-import { prepared } from '../../src/storage/prepared.js';
+import { prepared, remembered } from '../../src/storage/prepared.js';
 import type { Db } from '../../src/storage/db.js';
 
 noteSkippedPostgres();
@@ -103,6 +103,43 @@ for (const dialect of dialects()) {
       expect(insideSaw).toBe('uncommitted');
       expect(await outside).toEqual([before]);
       expect(await subjectOf(s.storage.db, DEMO.chats.direct)).toEqual([before]);
+    });
+
+    it('a remembered read is read again after any write that may touch its tables, and only then (SQLite)', async () => {
+      let reads = 0;
+      const nameOf = remembered(['businesses'], async (db: Db, id: string) => {
+        reads++;
+        const row = await db.selectFrom('businesses').select('name').where('id', '=', Number(id)).executeTakeFirst();
+        return row?.name ?? null;
+      });
+      const db = s.storage.db;
+      const id = String(DEMO.businessId);
+      const name = await nameOf(db, id);
+      const expectReads = async (n: number, value: string | null = name) => {
+        expect(await nameOf(db, id)).toBe(value);
+        // Elsewhere every call reads: only the answers are checked.
+        if (dialect === 'sqlite') expect(reads).toBe(n);
+      };
+      await expectReads(1);
+      // Writes elsewhere leave it be.
+      await db.updateTable('chats').set({ subject: 'other table' }).where('id', '=', DEMO.chats.direct).execute();
+      await sql`update "buyers" set "name" = "name" where id = 0`.execute(db);
+      await expectReads(1);
+      // A write to the table, through Kysely or a raw statement, is seen on the next read.
+      await db.updateTable('businesses').set({ name: 'Renamed' }).where('id', '=', DEMO.businessId).execute();
+      await expectReads(2, 'Renamed');
+      await sql`update businesses set name = ${name} where id = ${DEMO.businessId}`.execute(db);
+      await expectReads(3);
+      // In a transaction it reads (4); rolled back, it reads again (5), and what it wrote is not what is remembered.
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await trx.updateTable('businesses').set({ name: 'Never' }).where('id', '=', DEMO.businessId).execute();
+          expect(await nameOf(trx, id)).toBe('Never');
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      await expectReads(5);
+      await expectReads(5);
     });
 
     it('the quota counter is one atomic upsert: concurrent takes never lose a count', async () => {
