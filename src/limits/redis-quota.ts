@@ -1,8 +1,13 @@
-import { Redis } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
+import type { RateLimiterRedis } from 'rate-limiter-flexible';
 import { HOUR_MS } from '../clock.js';
 import type { QuotaStore, QuotaUsage } from './quota.js';
 import { type IncidentLog, OutageError } from '../storage/outage.js';
+
+// Both clients are loaded when a Redis store is made: a server without --redis-url never loads
+// them, and their code stays out of its heap.
+const load = createRequire(import.meta.url);
 
 /** A counter outlives its window by a minute. */
 const QUOTA_TTL_SEC = HOUR_MS / 1000 + 60;
@@ -27,7 +32,9 @@ export class RedisQuotaStore implements QuotaStore {
     this.timeoutMs = timeoutMs;
     // Fail fast while Redis is away (no offline queue, no per-command retries): the request answers
     // 503 at once instead of waiting on retries; the connection itself keeps being retried.
-    this.redis = new Redis(url, {
+    const { Redis: RedisClient } = load('ioredis') as typeof import('ioredis');
+    const { RateLimiterRedis: Counter } = load('rate-limiter-flexible') as typeof import('rate-limiter-flexible');
+    this.redis = new RedisClient(url, {
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
       connectTimeout: timeoutMs,
@@ -42,7 +49,7 @@ export class RedisQuotaStore implements QuotaStore {
       opts.incidents?.recovered('redis');
     });
     // Counting only: the limit itself is checked by the Limiter, which knows each method's number.
-    this.counter = new RateLimiterRedis({
+    this.counter = new Counter({
       storeClient: this.redis,
       keyPrefix: prefix,
       points: Number.MAX_SAFE_INTEGER,

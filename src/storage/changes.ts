@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { sql } from 'kysely';
 import type { Db } from './db.js';
 
@@ -63,6 +63,8 @@ export function postgresFeed(connectionString: string, channel: string, clientOp
 
   const connect = async () => {
     if (closed) return;
+    // Loaded on first use, as in storage.ts: SQLite servers never load the client.
+    const { default: pg } = await import('pg');
     const c = new pg.Client({ ...clientOptions, connectionString, application_name: 'ymchat-listen' });
     c.on('error', () => reconnect(c));
     c.on('end', () => reconnect(c));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { type DatabaseConnection, type Driver, Kysely, type QueryCompiler, PostgresDialect, SqliteDialect, type TransactionSettings, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { dropAll, migrate } from './migrations.js';
@@ -217,6 +217,8 @@ function namePreparedStatements(client: pg.PoolClient): void {
 }
 
 async function openPostgres(opts: StorageOptions): Promise<Storage> {
+  // Loaded here, not at the top: a server on SQLite never loads the client (its code stays out of the heap).
+  const { default: pg } = await import('pg');
   const types = {
     getTypeParser: ((oid: number, format?: string) =>
       oid === INT8_OID ? (v: string) => Number(v) : (pg.types.getTypeParser as any)(oid, format)) as typeof pg.types.getTypeParser,
