@@ -93,36 +93,49 @@ export const DAY_MS = 24 * HOUR_MS;
 const MSK_OFFSET_MS = 3 * HOUR_MS;
 
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
-/** `YYYY-MM-DDT` of Moscow days seen, by day number; bounded, emptied when full. */
-const mskDays = new Map<number, string>();
-const MSK_DAYS_KEPT = 4096;
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** `YYYY-MM-DDT` of days seen, by day number since 1970-01-01; bounded, emptied when full. */
+const dayTexts = new Map<number, string>();
+const DAYS_KEPT = 4096;
 
 /**
- * REST timestamps: ISO 8601, second precision, Moscow offset (as Market's examples). Every chat
- * and message in an answer carries one or two, so the date part of each day is made once and
- * kept, and the time of day is composed by hand (a Date and toISOString per value cost more
- * than the read). Kept per day, not for the last day only: a chat created on one day and
- * updated on another, or a page of chats, would otherwise make a Date for every value.
+ * The date part of a day, made once per day and kept: timestamps in answers and notifications are
+ * composed by hand from it, since a Date and toISOString per value cost more than the read that
+ * fetched it. Kept per day, not for the last day only: a chat created on one day and updated on
+ * another, or a page of chats, would otherwise make a Date for every value. Null for years that
+ * Date writes in another shape (beyond four digits): those go through Date itself.
  */
+function dateText(day: number): string | null {
+  let text = dayTexts.get(day);
+  if (text === undefined) {
+    const iso = new Date(day * DAY_MS).toISOString();
+    if (iso.indexOf('T') !== 10) return null;
+    text = iso.slice(0, 11);
+    if (dayTexts.size >= DAYS_KEPT) dayTexts.clear();
+    dayTexts.set(day, text);
+  }
+  return text;
+}
+
+/** REST timestamps: ISO 8601, second precision, Moscow offset (as Market's examples). */
 export function formatMsk(ms: number): string {
   const seconds = Math.floor(ms / 1000) + MSK_OFFSET_MS / 1000;
   const day = Math.floor(seconds / 86_400);
-  let dayText = mskDays.get(day);
-  if (dayText === undefined) {
-    const iso = new Date(day * DAY_MS).toISOString();
-    // Years beyond four digits are written as Date writes them.
-    if (iso.indexOf('T') !== 10) return new Date(seconds * 1000).toISOString().slice(0, 19) + '+03:00';
-    dayText = iso.slice(0, 11);
-    if (mskDays.size >= MSK_DAYS_KEPT) mskDays.clear();
-    mskDays.set(day, dayText);
-  }
+  const date = dateText(day);
+  if (date === null) return new Date(seconds * 1000).toISOString().slice(0, 19) + '+03:00';
   const t = seconds - day * 86_400;
-  return `${dayText}${TWO_DIGITS[Math.floor(t / 3600)]}:${TWO_DIGITS[Math.floor(t / 60) % 60]}:${TWO_DIGITS[t % 60]}+03:00`;
+  return `${date}${TWO_DIGITS[Math.floor(t / 3600)]}:${TWO_DIGITS[Math.floor(t / 60) % 60]}:${TWO_DIGITS[t % 60]}+03:00`;
 }
 
-/** Notification timestamps: UTC with milliseconds, as Market's notification examples. */
+/** Notification timestamps: UTC with milliseconds, as Market's notification examples (`toISOString`). */
 export function formatUtc(ms: number): string {
-  return new Date(ms).toISOString();
+  if (!Number.isSafeInteger(ms)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  const date = dateText(day);
+  if (date === null) return new Date(ms).toISOString();
+  const t = ms - day * DAY_MS;
+  const s = Math.floor(t / 1000);
+  return `${date}${TWO_DIGITS[Math.floor(s / 3600)]}:${TWO_DIGITS[Math.floor(s / 60) % 60]}:${TWO_DIGITS[s % 60]}.${THREE_DIGITS[t % 1000]}Z`;
 }
 
 /** `X-RateLimit-Resource-Until`: RFC 822 date. */
