@@ -70,7 +70,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
 
   app.setValidatorCompiler(validatorCompiler);
   registerBodyParsers(app);
-  await registerUploads(app);
+  registerUploads(app);
   await app.register(swagger, openApiOptions(services.config));
 
   app.setErrorHandler(async (err: FastifyError | AppError, req, reply) => {

@@ -19,7 +19,7 @@ import { CHAT_STATUSES, CHAT_TYPES, CONTEXT_TYPES, CONTROL_SENDERS, type Control
 import { findChat } from '../../domain/sandbox-chats.js';
 import { getBusiness, getBuyer, getOrder, getReturn } from '../../domain/sandbox-entities.js';
 import type { Services } from '../../services.js';
-import { readFilePart } from '../files.js';
+import { readFilePart, uploadRoutes } from '../files.js';
 import { baseUrlOf, messageDto } from '../presenters.js';
 import { Id, chatView, controlRoute, idParams } from './kit.js';
 
@@ -187,8 +187,9 @@ export function registerChatRoutes(app: FastifyInstance, services: Services): vo
     },
     async ({ params, body }) => write(params.chatId, senderOf(body.sender), messageOf(body), []),
   );
-  controlRoute(
-    app,
+  // An upload route: in a context of its own with the multipart plugin (`uploadRoutes`).
+  uploadRoutes(app, (scope) => controlRoute(
+    scope,
     {
       method: 'POST',
       url: '/chats/:chatId/files',
@@ -203,7 +204,7 @@ export function registerChatRoutes(app: FastifyInstance, services: Services): vo
       const file = await readFilePart(request);
       return write(params.chatId, senderOf(query.sender), null, [file]);
     },
-  );
+  ));
 
   const act = (url: string, action: (businessId: number, chatId: number) => Promise<unknown>) =>
     controlRoute(app, { method: 'POST', url, params: ChatParams }, async ({ params }) => {

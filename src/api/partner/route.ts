@@ -5,6 +5,7 @@ import { AppError } from '../../domain/errors.js';
 import type { LimitedOperation } from '../../limits/limiter.js';
 import type { Services } from '../../services.js';
 import { authenticate } from '../auth.js';
+import { uploadRoutes } from '../files.js';
 import { runPartnerStages } from '../pipeline.js';
 import { errorResponses } from '../schemas/common.js';
 import { pathBusinessOf, setRateHeaders } from './stages.js';
@@ -94,6 +95,8 @@ async function showUntouchedQuota(services: Services, reply: FastifyReply, op: L
 /** Registers the partner methods on one app, plus 405 answers for other verbs on their paths. */
 export class PartnerRouter {
   private readonly methodsByPath = new Map<string, Set<string>>();
+  /** Routes that read uploads, mounted together by `finish`. */
+  private readonly uploads: ((scope: FastifyInstance) => void)[] = [];
   /** The first operation on each path, whose quota a 405 or a 404 near it shows. */
   private readonly operationByPath = new Map<string, { op: LimitedOperation; pattern: RegExp; exact: RegExp }>();
 
@@ -106,7 +109,6 @@ export class PartnerRouter {
     op: PartnerOperation<P, Q, B, R>,
     handler: (call: PartnerCall<Static<P>, Static<Q>, Static<B>>) => Promise<Static<R>>,
   ): void {
-    const services = this.services;
     const methods = this.methodsByPath.get(op.url) ?? new Set<string>();
     methods.add(op.method);
     if (op.method === 'GET') methods.add('HEAD');
@@ -117,7 +119,18 @@ export class PartnerRouter {
       this.operationByPath.set(op.url, { op, pattern: new RegExp(`^/v\\d+${body}/*$`, 'i'), exact: new RegExp(`^/v2${body}$`) });
     }
 
-    this.app.route({
+    // Upload routes are mounted in a context of their own by `finish` (see `uploadRoutes`).
+    if (op.consumes?.includes('multipart/form-data')) this.uploads.push((scope) => this.mount(scope, op, handler));
+    else this.mount(this.app, op, handler);
+  }
+
+  private mount<P extends TSchema, Q extends TSchema, B extends TSchema, R extends TSchema>(
+    app: FastifyInstance,
+    op: PartnerOperation<P, Q, B, R>,
+    handler: (call: PartnerCall<Static<P>, Static<Q>, Static<B>>) => Promise<Static<R>>,
+  ): void {
+    const services = this.services;
+    app.route({
       method: op.method,
       url: op.url,
       // Marks the route as a partner method: the request inspector records exactly these.
@@ -157,8 +170,9 @@ export class PartnerRouter {
     });
   }
 
-  /** Other verbs on a known path: 405, not 404. Call after every `add`. */
+  /** Upload routes, then other verbs on a known path: 405, not 404. Call after every `add` and the app's hooks. */
   finish(): void {
+    if (this.uploads.length > 0) uploadRoutes(this.app, (scope) => this.uploads.forEach((mount) => mount(scope)));
     for (const [url, methods] of this.methodsByPath) {
       const others = ALL_METHODS.filter((m) => !methods.has(m));
       this.app.route({
