@@ -3,7 +3,8 @@
 // a change of a few percent shows where CPU time on a shared machine cannot (kernel time is not
 // counted: the socket's system calls cost the bare server as much as ymchat). Each operation on
 // ymchat, against the bare node:http server answering the same bytes, under the same load:
-// BENCH_WARM (2000) requests with instrumentation off, then BENCH_REQUESTS (1000) counted.
+// BENCH_WARM (8000) requests with instrumentation off (fewer leave the JIT compiling inside the
+// count), then BENCH_REQUESTS (1000) counted.
 // Env: BENCH_OPS (comma list), BENCH_SERVE_FLAGS (extra serve flags). Without valgrind it says so
 // and exits 0.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { BUSINESS, CHAT, KEY, fmt, table } from './lib.mjs';
 
-const WARM = Number(process.env.BENCH_WARM ?? 2000);
+const WARM = Number(process.env.BENCH_WARM ?? 8000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
 const ONLY = process.env.BENCH_OPS ? new Set(process.env.BENCH_OPS.split(',')) : null;
 const EXTRA = (process.env.BENCH_SERVE_FLAGS ?? '').split(' ').filter(Boolean);

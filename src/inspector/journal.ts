@@ -86,9 +86,12 @@ function errorOf(response: unknown): { code: string | null; message: string | nu
   }
 }
 
-/** createChat names its chat only in the answer. */
+/**
+ * createChat names its chat only in the answer. No other answer is read for it: a page of
+ * getChats names twenty chats, and parsing it cost more than the whole call.
+ */
 function chatIdOf(call: CallSeen): number | null {
-  if (call.chatId !== null || typeof call.responseBody !== 'string' || !call.responseBody.includes('"chatId"')) return call.chatId;
+  if (call.chatId !== null || call.operationId !== 'createChat' || typeof call.responseBody !== 'string' || !call.responseBody.includes('"chatId"')) return call.chatId;
   try {
     const id = (JSON.parse(call.responseBody) as { result?: { chatId?: unknown } }).result?.chatId;
     return typeof id === 'number' ? id : null;
