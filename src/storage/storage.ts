@@ -16,7 +16,11 @@ import { opaqueParameters } from './opaque-parameters.js';
 export interface Storage {
   db: Db;
   dialect: Dialect;
-  /** The raw SQLite handle, for prepared statements on hot paths; null on PostgreSQL. */
+  /**
+   * The raw SQLite handle, for prepared statements on hot paths; null on PostgreSQL. Writes made
+   * through it pass no statement cache, so `remembered` reads do not see them: use it only for
+   * tables no remembered read names (the quota counters).
+   */
   sqlite: SqliteDatabase.Database | null;
   /** Outages of the database, logged once each (the server points it at its logger). */
   incidents: IncidentLog;
