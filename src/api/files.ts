@@ -26,8 +26,8 @@ const MULTIPART_LIMITS = { fileSize: Infinity, files: 5, fields: 20, fieldSize: 
  * Routes that read uploads, in a context of their own with @fastify/multipart: the plugin hooks
  * every request of the context it is in (an async onRequest that adds a listener, an async
  * onResponse that cleans temporary files, which `readFilePart` never makes), which cost every
- * other call about 8 % of a getChat's instructions. Call it after the app's own hooks are added: a context
- * takes its parent's hooks as they are when it loads.
+ * other call about 8 % of a getChat's instructions. Call it after the app's own hooks are added:
+ * a context takes its parent's hooks as they are when it loads.
  */
 export function uploadRoutes(app: FastifyInstance, routes: (scope: FastifyInstance) => void): void {
   void app.register(async (scope) => {
