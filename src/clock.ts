@@ -117,14 +117,18 @@ function dateText(day: number): string | null {
   return text;
 }
 
+/** `HH:MM:SS` of a second of the day (0–86399). */
+function timeOfDay(t: number): string {
+  return `${TWO_DIGITS[Math.floor(t / 3600)]}:${TWO_DIGITS[Math.floor(t / 60) % 60]}:${TWO_DIGITS[t % 60]}`;
+}
+
 /** REST timestamps: ISO 8601, second precision, Moscow offset (as Market's examples). */
 export function formatMsk(ms: number): string {
   const seconds = Math.floor(ms / 1000) + MSK_OFFSET_MS / 1000;
   const day = Math.floor(seconds / 86_400);
   const date = dateText(day);
   if (date === null) return new Date(seconds * 1000).toISOString().slice(0, 19) + '+03:00';
-  const t = seconds - day * 86_400;
-  return `${date}${TWO_DIGITS[Math.floor(t / 3600)]}:${TWO_DIGITS[Math.floor(t / 60) % 60]}:${TWO_DIGITS[t % 60]}+03:00`;
+  return `${date}${timeOfDay(seconds - day * 86_400)}+03:00`;
 }
 
 /** Notification timestamps: UTC with milliseconds, as Market's notification examples (`toISOString`). */
@@ -134,8 +138,7 @@ export function formatUtc(ms: number): string {
   const date = dateText(day);
   if (date === null) return new Date(ms).toISOString();
   const t = ms - day * DAY_MS;
-  const s = Math.floor(t / 1000);
-  return `${date}${TWO_DIGITS[Math.floor(s / 3600)]}:${TWO_DIGITS[Math.floor(s / 60) % 60]}:${TWO_DIGITS[s % 60]}.${THREE_DIGITS[t % 1000]}Z`;
+  return `${date}${timeOfDay(Math.floor(t / 1000))}.${THREE_DIGITS[t % 1000]}Z`;
 }
 
 /** `X-RateLimit-Resource-Until`: RFC 822 date. */
