@@ -133,7 +133,6 @@ export class PartnerRouter {
     app.route({
       method: op.method,
       url: op.url,
-      // Marks the route as a partner method: the request inspector records exactly these.
       schema: {
         operationId: op.operationId,
         summary: op.summary,
@@ -149,8 +148,8 @@ export class PartnerRouter {
         'x-auth-scopes': op.scopes,
         'x-resource-limit': op.hourlyLimit,
       } as any,
-      config: { operationId: op.operationId },
       onRequest: (req, reply) => {
+        // Marks the call as this partner method's: the request inspector records exactly these.
         req.ymOperation = op;
         return runPartnerStages({ services, op, req, reply, headerBusiness: null });
       },
