@@ -74,12 +74,9 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
   handle.pragma('cache_size = -16384');
   const versions = new WriteVersions();
   const cached = withStatementCache(handle, versions);
-  const driver = new HeldSqliteDriver(new SqliteDialect({ database: cached }).createDriver());
-  const db = new Kysely<Database>({ dialect: new (class extends SqliteDialect {
-    override createDriver(): Driver {
-      return driver;
-    }
-  })({ database: cached }) });
+  const dialect = new HeldSqliteDialect({ database: cached });
+  const driver = dialect.driver;
+  const db = new Kysely<Database>({ dialect });
   runDirectly(db, {
     run: (text, parameters) => {
       const stmt = cached.prepare(text);
@@ -100,6 +97,14 @@ async function openSqlite(opts: StorageOptions): Promise<Storage> {
     changes: localFeed(),
     close: () => db.destroy(),
   };
+}
+
+/** Kysely's SQLite dialect whose one driver is kept, to ask it whether the connection is held. */
+class HeldSqliteDialect extends SqliteDialect {
+  readonly driver = new HeldSqliteDriver(super.createDriver());
+  override createDriver(): HeldSqliteDriver {
+    return this.driver;
+  }
 }
 
 /** Kysely's SQLite driver, telling whether a query or transaction holds the one connection. */
