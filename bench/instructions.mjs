@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { BUSINESS, CHAT, KEY, fmt, table } from './lib.mjs';
+import { BUSINESS, CHAT, KEY, fmt, start, table } from './lib.mjs';
 
 const WARM = Number(process.env.BENCH_WARM ?? 8000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
@@ -90,14 +90,12 @@ const ymchatArgs = (op) => (dir) => [
 /** What ymchat answers to an operation, for the bare server to answer the same bytes. */
 async function answerOf(op) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ymchat-instr-'));
-  const child = spawn(process.execPath, ymchatArgs(op)(dir), { stdio: ['ignore', 'pipe', 'ignore'] });
+  const server = await start(ymchatArgs(op)(dir), {}, 'ignore');
   try {
-    let text = '';
-    const url = await new Promise((resolve) => child.stdout.on('data', (d) => { text += d; const m = /listening on (http:\/\/\S+)/.exec(text); if (m) resolve(m[1]); }));
-    const res = await fetch(url + op.path, { method: op.method, body: op.body, headers: { 'api-key': KEY, 'content-type': 'application/json' } });
+    const res = await fetch(server.url + op.path, { method: op.method, body: op.body, headers: { 'api-key': KEY, 'content-type': 'application/json' } });
     return { body: await res.text(), contentType: res.headers.get('content-type') };
   } finally {
-    child.kill();
+    await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
